@@ -1,0 +1,19 @@
+//! catalyst-guard core: the lint rules and recovery decisions for a Flux/Helm GitOps
+//! platform, written once and run natively, in a WebAssembly plugin, in an admission
+//! policy and in the browser.
+//!
+//! The core does no I/O and reads no clock: callers pass file contents and the current
+//! time in. No input makes it panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable
+    )
+)]
+
+pub mod naming;
+pub mod yaml;

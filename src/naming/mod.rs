@@ -1,0 +1,8 @@
+//! Names the platform depends on: location codes, the canonical service host and Gitea
+//! URL grammar, and (for recovery) Flux's Helm release-name rules.
+
+pub mod location;
+pub mod url;
+
+pub use location::{Location, LocationError, LocationTable};
+pub use url::{Problem, check_gitea_url, check_service_host, is_stand_in};
