@@ -15,5 +15,8 @@
     )
 )]
 
+pub mod lint;
+pub mod model;
 pub mod naming;
+pub mod version;
 pub mod yaml;

@@ -1,1 +1,171 @@
-fn main() {}
+//! The `catalyst-guard` command: parses flags, dispatches, and turns outcomes into exit
+//! codes. Everything that decides lives in the `catalyst-guard` core crate.
+
+mod git;
+mod lint_cmd;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use catalyst_guard::lint::{RULES, find_rule};
+
+/// Guardrails for a Flux/Helm GitOps platform.
+#[derive(Parser)]
+#[command(name = "catalyst-guard", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint a Sovereign GitOps repository (default: the current directory).
+    Lint(LintArgs),
+    /// List every rule with its code, name, default severity and summary.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule code (`CG005`) or name (`non-canonical-gitea-url`).
+        code: String,
+    },
+}
+
+/// Arguments of `catalyst-guard lint`.
+#[derive(clap::Args)]
+pub struct LintArgs {
+    /// Directories (repository roots) or single files to lint.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Git revision to compare chart folders against (enables CG010).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Configuration file (default: `<root>/.catalyst-guard.yaml` if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Lint output formats.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Compiler-style diagnostics with source lines.
+    Text,
+    /// JSON with a schemaVersion.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Colour choice for text output.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Lint(args) => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            lint_cmd::run(&args, color)
+        }
+        Command::Rules { format } => print(&rules_listing(format)).map(|()| 0),
+        Command::Explain { code } => match find_rule(&code) {
+            Some(rule) => {
+                print(&format!("{} {}\n\n{}", rule.code, rule.name, rule.docs())).map(|()| 0)
+            }
+            None => Err(anyhow::anyhow!(
+                "unknown rule `{code}`\nhelp: `catalyst-guard rules` lists the codes"
+            )),
+        },
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn rules_listing(format: RulesFormat) -> String {
+    match format {
+        RulesFormat::Text => RULES
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}  {:<36} {:<8} {}\n",
+                    r.code,
+                    r.name,
+                    r.default_severity.as_str(),
+                    r.summary
+                )
+            })
+            .collect(),
+        RulesFormat::Json => {
+            let rules: Vec<_> = RULES
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code, "name": r.name, "severity": r.default_severity,
+                        "summary": r.summary, "docs": r.docs(),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
+        }
+        RulesFormat::Markdown => catalyst_guard::lint::registry::markdown(),
+    }
+}

@@ -145,7 +145,9 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LocationError {
     /// Not exactly four characters.
-    #[error("`{0}` is not a location code (expected 4 characters: provider, region, building block, env type)")]
+    #[error(
+        "`{0}` is not a location code (expected 4 characters: provider, region, building block, env type)"
+    )]
     Length(String),
     /// Unknown provider character.
     #[error("`{code}` has unknown provider `{provider}`")]
@@ -287,7 +289,10 @@ mod tests {
     fn every_position_is_validated() {
         let t = LocationTable::default();
         assert!(matches!(t.decode("hfm"), Err(LocationError::Length(_))));
-        assert!(matches!(t.decode("xfmp"), Err(LocationError::Provider { .. })));
+        assert!(matches!(
+            t.decode("xfmp"),
+            Err(LocationError::Provider { .. })
+        ));
         assert!(matches!(
             t.decode("hfxp"),
             Err(LocationError::BuildingBlock { .. })

@@ -32,9 +32,7 @@ fn is_env_var(s: &str) -> bool {
         .strip_prefix("${")
         .and_then(|r| r.strip_suffix('}'))
         .or_else(|| s.strip_prefix('$'));
-    name.is_some_and(|n| {
-        !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
+    name.is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 fn is_dns_label(s: &str) -> bool {
@@ -120,82 +118,105 @@ fn host_problem(host: &str, table: &LocationTable) -> Option<(String, String)> {
             format!("host `{host}` has an invalid location code: {err}"),
             format!("{service}.<location-code>.{domain}"),
         )),
-        Err(_) => Some((no_code(), format!("{service}.<location-code>.{code}.{domain}"))),
+        Err(_) => Some((
+            no_code(),
+            format!("{service}.<location-code>.{code}.{domain}"),
+        )),
     }
 }
 
 /// Checks a Git URL against `https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git`.
+///
+/// Every problem is listed in one message, and the help carries the URL with all of
+/// them fixed where that can be derived (placeholders where it cannot), so one edit
+/// fixes the finding.
 pub fn check_gitea_url(url: &str, table: &LocationTable) -> Result<(), Problem> {
     let canonical = "https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git";
-    let generic = || format!("use `{canonical}`");
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(Problem {
             message: format!("`{url}` is not an https URL"),
-            help: generic(),
+            help: format!("use `{canonical}`"),
         });
     };
+    let mut problems: Vec<String> = Vec::new();
     let (authority, path) = match rest.find('/') {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
     };
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    let fixed_scheme = format!("https://{host}{path}");
+    let (path, query) = match path.find(['?', '#']) {
+        Some(i) => path.split_at(i),
+        None => (path, ""),
+    };
+    if !query.is_empty() {
+        problems.push(format!("has a query or fragment `{query}`"));
+    }
     if scheme != "https" {
-        return Err(Problem {
-            message: format!("`{url}` uses `{scheme}://`, not `https://`"),
-            help: format!("use `{fixed_scheme}`"),
-        });
+        problems.push(format!("uses `{scheme}://`, not `https://`"));
     }
-    if authority.contains('@') {
-        return Err(Problem {
-            message: format!("`{url}` carries credentials in the URL"),
-            help: format!("use `{fixed_scheme}` with `spec.secretRef` for the token"),
-        });
+    let (userinfo, host_port) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    if userinfo.is_some() {
+        problems.push("carries credentials (use `spec.secretRef`)".to_string());
     }
-    if host.contains(':') {
-        return Err(Problem {
-            message: format!("`{url}` sets a port; the canonical Gitea URL has none"),
-            help: generic(),
-        });
-    }
-    if !host.starts_with("gitea.") {
-        return Err(Problem {
-            message: format!("`{url}` does not point at the Sovereign's Gitea"),
-            help: generic(),
-        });
-    }
-    if let Some((message, suggestion)) = host_problem(host, table) {
-        return Err(Problem {
-            message: format!("`{url}`: {message}"),
-            help: format!("use `https://{suggestion}{path}`"),
-        });
-    }
+    let host = match host_port.split_once(':') {
+        Some((h, port)) => {
+            problems.push(format!("sets port `{port}`"));
+            h
+        }
+        None => host_port,
+    };
+    let fixed_host = if !host.starts_with("gitea.") {
+        problems.push(format!("host `{host}` is not the Sovereign's Gitea"));
+        "gitea.<location-code>.<sovereign-domain>".to_string()
+    } else if let Some((message, suggestion)) = host_problem(host, table) {
+        problems.push(message);
+        suggestion
+    } else {
+        host.to_string()
+    };
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let [org, repo] = segments.as_slice() else {
-        return Err(Problem {
-            message: format!("`{url}` path must be `/<org>/<repo>.git`"),
-            help: format!("use `https://{host}/<org>/<repo>.git`"),
-        });
+    let (org, repo) = match segments.as_slice() {
+        [org, repo] => (*org, *repo),
+        _ => {
+            problems.push("path is not `/<org>/<repo>.git`".to_string());
+            ("<org>", "<repo>.git")
+        }
     };
-    if !(is_stand_in(org) || is_valid_org(org)) {
-        return Err(Problem {
-            message: format!("`{url}` has org `{org}`, which does not match `^[a-z][a-z0-9-]{{2,31}}$`"),
-            help: format!("use a lowercase org of 3 to 32 characters: `https://{host}/<org>/{repo}`"),
-        });
-    }
-    let Some(name) = repo.strip_suffix(".git") else {
-        return Err(Problem {
-            message: format!("`{url}` does not end in `.git`"),
-            help: format!("use `https://{host}/{org}/{repo}.git`"),
-        });
+    let fixed_org = if is_stand_in(org) || is_valid_org(org) {
+        org.to_string()
+    } else {
+        problems.push(format!(
+            "org `{org}` does not match `^[a-z][a-z0-9-]{{2,31}}$`"
+        ));
+        let lower = org.to_ascii_lowercase();
+        if is_valid_org(&lower) {
+            lower
+        } else {
+            "<org>".to_string()
+        }
     };
-    if !(is_stand_in(name) || is_valid_repo(name)) {
-        return Err(Problem {
-            message: format!("`{url}` has an invalid repository name `{name}`"),
-            help: format!("use `https://{host}/{org}/<repo>.git`"),
-        });
+    let name = match repo.strip_suffix(".git") {
+        Some(name) => name,
+        None => {
+            problems.push("does not end in `.git`".to_string());
+            repo
+        }
+    };
+    let fixed_name = if is_stand_in(name) || is_valid_repo(name) {
+        name.to_string()
+    } else {
+        problems.push(format!("repository name `{name}` is invalid"));
+        "<repo>".to_string()
+    };
+    if problems.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    Err(Problem {
+        message: format!("`{url}` {}", problems.join("; ")),
+        help: format!("use `https://{fixed_host}/{fixed_org}/{fixed_name}.git`"),
+    })
 }
 
 #[cfg(test)]
@@ -227,6 +248,11 @@ mod tests {
             "{}",
             p.message
         );
+        assert!(
+            !p.message.contains(';'),
+            "one problem, one clause: {}",
+            p.message
+        );
         assert_eq!(p.help, "use `https://gitea.hfmp.openova.io/acme/app.git`");
     }
 
@@ -256,6 +282,21 @@ mod tests {
         assert!(check("git@gitea.hfmp.openova.io:acme/app.git").is_err());
         assert!(check("https://github.com/acme/app.git").is_err());
         assert!(check("https://gitea.hfmp.openova.io:3000/acme/app.git").is_err());
+    }
+
+    #[test]
+    fn every_problem_is_listed_and_the_help_fixes_them_all() {
+        let p = check("http://gitea.hfrp.example.io/Acme/apps").unwrap_err();
+        assert_eq!(p.message.matches(';').count(), 3, "{}", p.message);
+        assert_eq!(p.help, "use `https://gitea.hfmp.example.io/acme/apps.git`");
+        let p =
+            check("https://user:pw@gitea.hfmp.example.io:3000/acme/apps.git?ref=x").unwrap_err();
+        assert!(
+            p.message.contains("credentials") && p.message.contains("port"),
+            "{}",
+            p.message
+        );
+        assert_eq!(p.help, "use `https://gitea.hfmp.example.io/acme/apps.git`");
     }
 
     #[test]

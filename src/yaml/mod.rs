@@ -65,6 +65,8 @@ enum Kind {
 struct NodeData {
     kind: Kind,
     pos: Pos,
+    /// Width of the node's source text in characters (scalars: including quotes).
+    width: u32,
 }
 
 /// One YAML document as an arena of nodes.
@@ -119,7 +121,8 @@ pub fn parse(text: &str) -> Parsed {
             }
         };
         let pos = pos_of(&span.start);
-        match builder.event(event, pos) {
+        let width = u32::try_from(span.len()).unwrap_or(u32::MAX);
+        match builder.event(event, pos, width) {
             Ok(Some(doc)) => out.documents.push(doc),
             Ok(None) => {}
             Err(err) => {
@@ -149,7 +152,12 @@ struct Builder {
 }
 
 impl Builder {
-    fn event(&mut self, event: Event<'_>, pos: Pos) -> Result<Option<Document>, YamlError> {
+    fn event(
+        &mut self,
+        event: Event<'_>,
+        pos: Pos,
+        width: u32,
+    ) -> Result<Option<Document>, YamlError> {
         match event {
             Event::DocumentStart(_) => {
                 self.frames.clear();
@@ -170,9 +178,9 @@ impl Builder {
                 doc.text.push_str(&value);
                 let end = to_id(doc.text.len());
                 let plain = matches!(style, ScalarStyle::Plain);
-                self.push(Kind::Scalar { start, end, plain }, pos, anchor)?;
+                self.push(Kind::Scalar { start, end, plain }, pos, width, anchor)?;
             }
-            Event::Alias(id) => self.push(Kind::Alias(id), pos, 0)?,
+            Event::Alias(id) => self.push(Kind::Alias(id), pos, width, 0)?,
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.frames.len() >= MAX_DEPTH {
                     return Err(YamlError {
@@ -209,7 +217,7 @@ impl Builder {
                 } else {
                     Kind::Seq { start, len: count }
                 };
-                self.push(kind, frame.pos, frame.anchor)?;
+                self.push(kind, frame.pos, 1, frame.anchor)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
@@ -229,10 +237,10 @@ fn open_doc(doc: &mut Option<Document>, pos: Pos) -> Result<&mut Document, YamlE
 }
 
 impl Builder {
-    fn push(&mut self, kind: Kind, pos: Pos, anchor: usize) -> Result<(), YamlError> {
+    fn push(&mut self, kind: Kind, pos: Pos, width: u32, anchor: usize) -> Result<(), YamlError> {
         let doc = open_doc(&mut self.doc, pos)?;
         let id = to_id(doc.nodes.len());
-        doc.nodes.push(NodeData { kind, pos });
+        doc.nodes.push(NodeData { kind, pos, width });
         if anchor != 0 {
             doc.anchors.insert(anchor, id);
         }
@@ -297,6 +305,29 @@ impl<'a> Node<'a> {
     /// Where this node starts in the source.
     pub fn pos(&self) -> Pos {
         self.data().map(|d| d.pos).unwrap_or_default()
+    }
+
+    /// Width of the node's source text in characters (scalars include their quotes;
+    /// collections report 1).
+    pub fn width(&self) -> u32 {
+        self.data().map_or(1, |d| d.width.max(1))
+    }
+
+    /// The last line any part of this node starts on (bounded by [`MAX_DEPTH`]).
+    pub fn last_line(&self) -> u32 {
+        self.last_line_within(MAX_DEPTH)
+    }
+
+    fn last_line_within(&self, depth: usize) -> u32 {
+        let own = self.pos().line;
+        if depth == 0 {
+            return own;
+        }
+        let entries = self
+            .entries()
+            .map(|(k, v)| k.pos().line.max(v.last_line_within(depth - 1)));
+        let items = self.items().map(|i| i.last_line_within(depth - 1));
+        entries.chain(items).fold(own, u32::max)
     }
 
     /// The scalar's text, for any scalar (plain or quoted); `None` for collections.
@@ -398,6 +429,8 @@ mod tests {
         let v = root.path(&["spec", "version"]).unwrap();
         assert_eq!(v.as_str(), Some("1.2.3"));
         assert_eq!(v.pos(), Pos::new(3, 12));
+        assert_eq!(v.width(), 7);
+        assert_eq!(root.get("spec").unwrap().last_line(), 3);
     }
 
     #[test]
@@ -458,6 +491,11 @@ mod tests {
     fn empty_input_has_no_documents_and_no_error() {
         let parsed = parse("");
         assert!(parsed.error.is_none());
-        assert!(parsed.documents.iter().all(|d| d.root().is_none_or(|r| r.is_null())));
+        assert!(
+            parsed
+                .documents
+                .iter()
+                .all(|d| d.root().is_none_or(|r| r.is_null()))
+        );
     }
 }

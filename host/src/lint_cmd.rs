@@ -1,0 +1,319 @@
+//! `catalyst-guard lint`: walks each root (respecting .gitignore, in parallel), hands
+//! file contents to the core, prints the report and returns the exit code.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, bail};
+use ignore::{WalkBuilder, WalkState};
+
+use catalyst_guard::lint::{
+    self, Config, FileAnalysis, Finding, MAX_FILE_BYTES, Report, SourceFile, render,
+};
+
+use crate::{Format, LintArgs, git};
+
+/// Name of the per-repository configuration file.
+pub const CONFIG_FILE: &str = ".catalyst-guard.yaml";
+
+/// Runs the command; returns the exit code (0 clean, 1 error findings).
+pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let mut failed = false;
+    let mut output = String::new();
+    for path in &args.paths {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let (root, files) = if meta.is_dir() {
+            (path.clone(), None)
+        } else {
+            (PathBuf::from("."), Some(path.clone()))
+        };
+        let mut config = load_config(&root, args.config.as_deref())?;
+        if files.is_some() {
+            config.disable_repo_rules();
+        }
+        let scanned = match &files {
+            None => scan_dir(&root, &config, threads)?,
+            Some(file) => scan_one(file, &config),
+        };
+        let base = match &args.base {
+            Some(rev) => Some(base_analyses(&root, rev, &config)?),
+            None => None,
+        };
+        let Scanned {
+            sources,
+            mut analyses,
+            input_findings,
+        } = scanned;
+        analyses.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut report = lint::finish(analyses, base.as_deref(), &config);
+        if config.is_enabled(&lint::rules::invalid_input::META) {
+            report.findings.extend(input_findings);
+        }
+        report.findings.sort_by(|a, b| {
+            (&a.path, a.line, a.col, &a.code).cmp(&(&b.path, b.line, b.col, &b.code))
+        });
+        failed |= report.has_errors();
+        let prefix = if files.is_some() {
+            String::new()
+        } else {
+            display_root(&root)
+        };
+        output.push_str(&render_report(
+            &report,
+            &sources,
+            args.format,
+            color,
+            &prefix,
+        ));
+    }
+    crate::print(&output)?;
+    Ok(u8::from(failed))
+}
+
+fn display_root(root: &Path) -> String {
+    let s = root.to_string_lossy().replace('\\', "/");
+    if s == "." || s == "./" {
+        String::new()
+    } else {
+        s.trim_end_matches('/').to_string()
+    }
+}
+
+fn render_report(
+    report: &Report,
+    sources: &[SourceFile],
+    format: Format,
+    color: bool,
+    prefix: &str,
+) -> String {
+    match format {
+        Format::Text => {
+            let lookup = |p: &str| {
+                sources
+                    .binary_search_by(|s| s.path.as_str().cmp(p))
+                    .ok()
+                    .and_then(|i| sources.get(i))
+                    .map(|s| s.text.as_str())
+            };
+            let opts = render::TextOptions {
+                color,
+                path_prefix: prefix.to_string(),
+            };
+            render::text(report, &lookup, &opts)
+        }
+        Format::Json => render::json(report, prefix),
+        Format::Sarif => render::sarif(report, prefix),
+    }
+}
+
+fn load_config(root: &Path, explicit: Option<&Path>) -> Result<Config> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = root.join(CONFIG_FILE);
+            if !p.exists() {
+                return Ok(Config::default());
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read config `{}`", path.display()))?;
+    Config::parse(&text).map_err(|e| anyhow::anyhow!("`{}`:{e}", path.display()))
+}
+
+/// What a scan produced: the sources (sorted by path, kept for rendering), their
+/// analyses, and findings for files that could not be handed over as text.
+struct Scanned {
+    sources: Vec<SourceFile>,
+    analyses: Vec<FileAnalysis>,
+    input_findings: Vec<Finding>,
+}
+
+enum Read {
+    Text(SourceFile),
+    Problem(Finding),
+}
+
+fn read_file(path: &Path, rel: String, config: &Config) -> Read {
+    let problem = |msg: String| Read::Problem(lint::input_finding(&rel, msg, config));
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES as u64 => {
+            return problem(format!(
+                "file is {} bytes, over the {} MiB limit; skipped",
+                m.len(),
+                MAX_FILE_BYTES >> 20
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => return problem(format!("cannot read file: {e}")),
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return problem(format!("cannot read file: {e}")),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Read::Text(SourceFile::new(rel, text)),
+        // Opaque chart files (vendored .tgz) are only hashed: lossy text is enough.
+        Err(e) if lint::FileKind::of(&rel, "") == Some(lint::FileKind::Opaque) => Read::Text(
+            SourceFile::new(rel, String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        ),
+        Err(e) => problem(format!(
+            "file is not valid UTF-8 (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )),
+    }
+}
+
+fn scan_one(path: &Path, config: &Config) -> Scanned {
+    let rel = path.to_string_lossy().replace('\\', "/");
+    let rel = rel.strip_prefix("./").unwrap_or(&rel).to_string();
+    let mut out = Scanned {
+        sources: Vec::new(),
+        analyses: Vec::new(),
+        input_findings: Vec::new(),
+    };
+    match read_file(path, rel, config) {
+        Read::Text(src) => {
+            if let Some(a) = lint::analyze(&src, config) {
+                out.analyses.push(a);
+            }
+            out.sources.push(src);
+        }
+        Read::Problem(f) => out.input_findings.push(f),
+    }
+    out
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+fn scan_dir(root: &Path, config: &Config, threads: usize) -> Result<Scanned> {
+    let out = Mutex::new(Scanned {
+        sources: Vec::new(),
+        analyses: Vec::new(),
+        input_findings: Vec::new(),
+    });
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .follow_links(true)
+        .require_git(false)
+        .threads(threads)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build_parallel();
+    walker.run(|| {
+        let mut batch = Batch {
+            out: &out,
+            local: Scanned {
+                sources: Vec::new(),
+                analyses: Vec::new(),
+                input_findings: Vec::new(),
+            },
+        };
+        Box::new(move |entry: Result<ignore::DirEntry, ignore::Error>| {
+            let local = &mut batch.local;
+            match entry {
+                Ok(entry) => {
+                    if entry.file_type().is_some_and(|t| t.is_file()) {
+                        let rel = relative(root, entry.path());
+                        if lint::wants(&rel) && !config.is_excluded(&rel) {
+                            match read_file(entry.path(), rel, config) {
+                                Read::Text(src) => {
+                                    if let Some(a) = lint::analyze(&src, config) {
+                                        local.analyses.push(a);
+                                        local.sources.push(src);
+                                    }
+                                }
+                                Read::Problem(f) => local.input_findings.push(f),
+                            }
+                        }
+                    }
+                }
+                Err(err) => {
+                    let path = walk_error_path(&err)
+                        .map_or_else(|| ".".to_string(), |p| relative(root, &p));
+                    local.input_findings.push(lint::input_finding(
+                        &path,
+                        walk_error_message(&err),
+                        config,
+                    ));
+                }
+            }
+            if local.sources.len() + local.input_findings.len() >= 64 {
+                batch.flush();
+            }
+            WalkState::Continue
+        }) as Box<dyn FnMut(Result<ignore::DirEntry, ignore::Error>) -> WalkState + Send>
+    });
+    let mut scanned = out
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a scan worker panicked"))?;
+    scanned.sources.sort_by(|a, b| a.path.cmp(&b.path));
+    if scanned.sources.is_empty() && scanned.input_findings.is_empty() && !root.is_dir() {
+        bail!("`{}` is not a directory", root.display());
+    }
+    Ok(scanned)
+}
+
+/// One walker thread's results, merged into the shared set in batches and when the
+/// thread finishes (on drop), so threads rarely contend for the lock.
+struct Batch<'a> {
+    out: &'a Mutex<Scanned>,
+    local: Scanned,
+}
+
+impl Batch<'_> {
+    fn flush(&mut self) {
+        if let Ok(mut all) = self.out.lock() {
+            all.sources.append(&mut self.local.sources);
+            all.analyses.append(&mut self.local.analyses);
+            all.input_findings.append(&mut self.local.input_findings);
+        }
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn walk_error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::Loop { ancestor, .. } => format!(
+            "symlink loop back to `{}`; not followed",
+            ancestor.display()
+        ),
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            walk_error_message(err)
+        }
+        ignore::Error::Io(e) => format!("cannot read: {e}"),
+        other => format!("cannot read: {other}"),
+    }
+}
+
+fn base_analyses(root: &Path, rev: &str, config: &Config) -> Result<Vec<FileAnalysis>> {
+    let files = git::chart_files_at(root, rev)?;
+    Ok(files
+        .iter()
+        .filter_map(|f| lint::analyze(f, config))
+        .collect())
+}

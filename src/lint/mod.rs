@@ -1,0 +1,445 @@
+//! The linter: a set of files in, findings out.
+//!
+//! Linting runs in two phases so hosts can parallelise the expensive one:
+//! [`analyze`] parses one file, reads its objects and runs the single-file rules;
+//! [`finish`] runs the cross-file rules (lockstep needs the whole set), applies
+//! inline suppressions and sorts. [`lint`] composes the two sequentially and is what
+//! the plugin and the browser call; the native host calls the phases itself on several
+//! threads and gets the same result.
+
+pub mod config;
+pub mod glob;
+pub mod layout;
+pub mod registry;
+pub mod render;
+pub mod rules;
+mod suppress;
+mod text;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{FileRole, Object, view};
+use crate::yaml::{self, Pos};
+pub use config::{Config, ConfigError};
+pub use registry::{RULES, RuleMeta, find_rule};
+use suppress::Suppression;
+pub use text::LineIndex;
+
+/// Files larger than this are reported and skipped rather than parsed.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Information, never fails a run.
+    Info,
+    /// Worth fixing, does not fail a run.
+    Warning,
+    /// Fails `catalyst-guard lint` (exit 1) and admission.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name (`error`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// One file given to the linter: its path relative to the scanned root, `/`-separated,
+/// and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFile {
+    /// Root-relative path with `/` separators.
+    pub path: String,
+    /// File contents.
+    pub text: String,
+}
+
+impl SourceFile {
+    /// A file from a path and text.
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// One diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Rule code, e.g. `CG005`.
+    pub code: String,
+    /// Rule name, e.g. `non-canonical-gitea-url`.
+    pub rule: String,
+    /// Effective severity.
+    pub severity: Severity,
+    /// Root-relative path of the file.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub col: u32,
+    /// Width of the offending text in characters (at least 1).
+    pub width: u32,
+    /// What is wrong: lowercase, one clause, the offending value in backticks.
+    pub message: String,
+    /// How to fix it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+/// A just-reported finding, to add a help line, a caret width or a lower severity.
+pub struct Reported<'a>(Option<&'a mut Finding>);
+
+impl Reported<'_> {
+    /// Sets the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        if let Some(f) = self.0.as_deref_mut() {
+            f.help = Some(help.into());
+        }
+        self
+    }
+
+    /// Sets the caret width.
+    pub fn width(mut self, width: u32) -> Self {
+        if let Some(f) = self.0.as_deref_mut() {
+            f.width = width.max(1);
+        }
+        self
+    }
+
+    /// Lowers the severity of this one finding (e.g. information about a live
+    /// cluster's pin); a configured severity never raises it back.
+    pub fn at_most(mut self, severity: Severity) -> Self {
+        if let Some(f) = self.0.as_deref_mut() {
+            f.severity = f.severity.min(severity);
+        }
+        self
+    }
+}
+
+fn make(rule: &RuleMeta, severity: Severity, path: &str, pos: Pos, message: String) -> Finding {
+    Finding {
+        code: rule.code.to_string(),
+        rule: rule.name.to_string(),
+        severity,
+        path: path.to_string(),
+        line: pos.line,
+        col: pos.col,
+        width: 1,
+        message,
+        help: None,
+    }
+}
+
+/// Collects findings for one rule at a time, stamping code, name and severity.
+pub struct Sink<'a> {
+    rule: &'static RuleMeta,
+    severity: Severity,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(rule: &'static RuleMeta, config: &Config, out: &'a mut Vec<Finding>) -> Self {
+        Self {
+            rule,
+            severity: config.severity_of(rule),
+            out,
+        }
+    }
+
+    /// Reports a finding at `pos` in `path` and returns it for `help`/`width`.
+    pub fn report(&mut self, path: &str, pos: Pos, message: impl Into<String>) -> Reported<'_> {
+        let finding = make(self.rule, self.severity, path, pos, message.into());
+        self.out.push(finding);
+        Reported(self.out.last_mut())
+    }
+}
+
+/// What kind of text a file holds, from its path and content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// YAML: parsed, objects read, text scanned.
+    Yaml,
+    /// A Helm template under `templates/` with `{{ }}` actions: text scanned only.
+    HelmTemplate,
+    /// Markdown: text scanned only.
+    Markdown,
+    /// Any other file under `platform/<name>/chart/` (`_helpers.tpl`, `.helmignore`,
+    /// vendored `.tgz`): only hashed, so CG010 sees every chart change.
+    Opaque,
+}
+
+impl FileKind {
+    /// The kind of a file, or `None` if the linter does not read it.
+    pub fn of(path: &str, text: &str) -> Option<Self> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("yaml" | "yml") => {
+                let in_templates = path.starts_with("templates/") || path.contains("/templates/");
+                if in_templates && text.contains("{{") {
+                    Some(Self::HelmTemplate)
+                } else {
+                    Some(Self::Yaml)
+                }
+            }
+            Some("md" | "markdown") => Some(Self::Markdown),
+            _ if layout::chart_component(path).is_some() => Some(Self::Opaque),
+            _ => None,
+        }
+    }
+}
+
+/// True if the linter reads a file at this path (by extension, or anything under a
+/// chart folder): hosts use it to skip reading everything else.
+pub fn wants(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(ext.as_deref(), Some("yaml" | "yml" | "md" | "markdown"))
+        || layout::chart_component(path).is_some()
+}
+
+/// Everything one file contributes: its objects, single-file findings and suppressions.
+#[derive(Debug, Clone)]
+pub struct FileAnalysis {
+    /// Root-relative path.
+    pub path: String,
+    /// What the file is.
+    pub kind: FileKind,
+    /// Recognised objects, in document order.
+    pub objects: Vec<Object>,
+    /// Findings from single-file rules.
+    pub findings: Vec<Finding>,
+    /// FNV-1a hash of the content (compared against the base tree by CG010).
+    pub hash: u64,
+    suppressions: Vec<Suppression>,
+}
+
+/// The context single-file rules see.
+pub struct FileCtx<'a> {
+    /// Root-relative path.
+    pub path: &'a str,
+    /// File text.
+    pub text: &'a str,
+    /// The text with ASCII letters lowercased (same byte offsets as `text`).
+    pub lower: &'a str,
+    /// What the file is.
+    pub kind: FileKind,
+    /// Objects read from it (empty for text-only files).
+    pub objects: &'a [Object],
+    /// Effective configuration.
+    pub config: &'a Config,
+    /// Offset to line/column mapping.
+    pub lines: &'a LineIndex,
+}
+
+/// The context cross-file rules see.
+pub struct RepoCtx<'a> {
+    /// Every analysed file of the current tree.
+    pub files: &'a [FileAnalysis],
+    /// Every analysed file of the base tree (`--base REV`), if given.
+    pub base: Option<&'a [FileAnalysis]>,
+    /// Effective configuration.
+    pub config: &'a Config,
+}
+
+/// The outcome of a lint run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Findings sorted by path, line, column, code.
+    pub findings: Vec<Finding>,
+    /// Number of files the linter read (after excludes, lintable kinds only).
+    pub files_scanned: usize,
+}
+
+impl Report {
+    /// True if any finding has error severity.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Number of findings at a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Phase one: analyses one file. Returns `None` for files the linter does not read
+/// (other extensions, or excluded by configuration).
+pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
+    if config.is_excluded(&file.path) {
+        return None;
+    }
+    let kind = FileKind::of(&file.path, &file.text)?;
+    let mut analysis = FileAnalysis {
+        path: file.path.clone(),
+        kind,
+        objects: Vec::new(),
+        findings: Vec::new(),
+        hash: fnv1a(file.text.as_bytes()),
+        suppressions: Vec::new(),
+    };
+    if kind == FileKind::Opaque {
+        return Some(analysis);
+    }
+    if let Some(message) = unreadable_reason(file) {
+        let mut sink = Sink::new(&rules::invalid_input::META, config, &mut analysis.findings);
+        sink.report(&file.path, Pos::new(1, 1), message);
+        return Some(analysis);
+    }
+    if kind == FileKind::Yaml {
+        let parsed = yaml::parse(&file.text);
+        let role = FileRole::of(&file.path);
+        analysis.objects = parsed
+            .documents
+            .iter()
+            .filter_map(|d| view(d, role))
+            .collect();
+        if let Some(err) = parsed.error {
+            if config.is_enabled(&rules::invalid_input::META) {
+                let mut sink =
+                    Sink::new(&rules::invalid_input::META, config, &mut analysis.findings);
+                sink.report(
+                    &file.path,
+                    err.pos,
+                    format!("invalid YAML: {}", err.message),
+                );
+            }
+        }
+    }
+    let lower = file.text.to_ascii_lowercase();
+    let lines = LineIndex::new(&file.text);
+    let ctx = FileCtx {
+        path: &file.path,
+        text: &file.text,
+        lower: &lower,
+        kind,
+        objects: &analysis.objects,
+        config,
+        lines: &lines,
+    };
+    for rule in RULES {
+        if let registry::Check::File(check) = rule.check {
+            if config.is_enabled(rule) {
+                check(&ctx, &mut Sink::new(rule, config, &mut analysis.findings));
+            }
+        }
+    }
+    let invalid = &rules::invalid_suppression::META;
+    let mut bad = Vec::new();
+    analysis.suppressions = suppress::scan(&ctx, &mut bad);
+    if config.is_enabled(invalid) {
+        let mut sink = Sink::new(invalid, config, &mut analysis.findings);
+        for (pos, message, help) in bad {
+            sink.report(&file.path, pos, message).width(22).help(help);
+        }
+    }
+    Some(analysis)
+}
+
+fn unreadable_reason(file: &SourceFile) -> Option<String> {
+    if file.text.len() > MAX_FILE_BYTES {
+        return Some(format!(
+            "file is {} bytes, over the {} MiB limit; skipped",
+            file.text.len(),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    if file.text.contains('\0') {
+        return Some("file contains NUL bytes (binary?); skipped".to_string());
+    }
+    None
+}
+
+/// A finding for a file the host could not hand over as text (not UTF-8, unreadable,
+/// over the size limit), so input problems show up in every output format.
+pub fn input_finding(path: &str, message: impl Into<String>, config: &Config) -> Finding {
+    let rule = &rules::invalid_input::META;
+    make(
+        rule,
+        config.severity_of(rule),
+        path,
+        Pos::new(1, 1),
+        message.into(),
+    )
+}
+
+/// Phase two: cross-file rules, suppressions and ordering.
+pub fn finish(files: Vec<FileAnalysis>, base: Option<&[FileAnalysis]>, config: &Config) -> Report {
+    let mut findings: Vec<Finding> = Vec::new();
+    let ctx = RepoCtx {
+        files: &files,
+        base,
+        config,
+    };
+    for rule in RULES {
+        if let registry::Check::Repo(check) = rule.check {
+            if config.is_enabled(rule) {
+                check(&ctx, &mut Sink::new(rule, config, &mut findings));
+            }
+        }
+    }
+    let by_path: std::collections::HashMap<&str, &FileAnalysis> =
+        files.iter().map(|f| (f.path.as_str(), f)).collect();
+    findings.retain(|f| {
+        !by_path
+            .get(f.path.as_str())
+            .is_some_and(|a| suppress::covers(&a.suppressions, f))
+    });
+    let mut all: Vec<Finding> = Vec::with_capacity(findings.len());
+    for file in &files {
+        all.extend(
+            file.findings
+                .iter()
+                .filter(|f| !suppress::covers(&file.suppressions, f))
+                .cloned(),
+        );
+    }
+    all.append(&mut findings);
+    all.sort_by(|a, b| {
+        (
+            a.path.as_str(),
+            a.line,
+            a.col,
+            a.code.as_str(),
+            a.message.as_str(),
+        )
+            .cmp(&(
+                b.path.as_str(),
+                b.line,
+                b.col,
+                b.code.as_str(),
+                b.message.as_str(),
+            ))
+    });
+    all.dedup();
+    Report {
+        findings: all,
+        files_scanned: files.len(),
+    }
+}
+
+/// Lints a set of files (and optionally the base tree for CG010), sequentially.
+pub fn lint(files: &[SourceFile], base: Option<&[SourceFile]>, config: &Config) -> Report {
+    let analysed: Vec<FileAnalysis> = files.iter().filter_map(|f| analyze(f, config)).collect();
+    let base: Option<Vec<FileAnalysis>> =
+        base.map(|b| b.iter().filter_map(|f| analyze(f, config)).collect());
+    finish(analysed, base.as_deref(), config)
+}

@@ -1,0 +1,116 @@
+//! CG002: Blueprint name, chart name and `bp-<folder>` disagree, or one of the pair is
+//! missing.
+
+use super::components;
+use crate::lint::registry::{Check, declare_rule};
+use crate::lint::{RepoCtx, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// For every `platform/<name>/` folder, checks that the Blueprint's `metadata.name`
+    /// and the chart's `name` are both `bp-<name>`, that a folder with a `chart/` also
+    /// has a `blueprint.yaml`, that a `blueprint.yaml` has a `chart/Chart.yaml` beside it,
+    /// and that `blueprint.yaml` holds a Blueprint object.
+    ///
+    /// ## Why is this bad?
+    /// Bootstrap-kit pins, the catalog and the lockstep checks all join Blueprints and
+    /// charts by name. A renamed folder or a typo in one of the three names silently
+    /// detaches a component from every other check.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # platform/grafana/chart/Chart.yaml
+    /// name: bp-grafana-stack
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// name: bp-grafana
+    /// ```
+    code: "CG002",
+    name: "blueprint-name-mismatch",
+    severity: Error,
+    summary: "Blueprint name, Chart name and bp-<folder> disagree, or one of blueprint.yaml/chart is missing",
+    check: Check::Repo(check),
+}
+
+fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
+    for (name, c) in components(ctx.files) {
+        let expected = format!("bp-{name}");
+        match (c.blueprint_file, c.any_chart_file) {
+            (None, Some(chart_path)) => {
+                let pos = c
+                    .chart
+                    .map(|ch| ch.pos)
+                    .unwrap_or(crate::yaml::Pos::new(1, 1));
+                sink.report(chart_path, pos, format!("chart folder `platform/{name}/chart` has no `platform/{name}/blueprint.yaml`"))
+                    .help(format!("add a Blueprint named `{expected}` with the chart's version"));
+            }
+            (Some(bp_path), None) => {
+                let pos = c
+                    .blueprint
+                    .map(|b| b.meta.pos)
+                    .unwrap_or(crate::yaml::Pos::new(1, 1));
+                sink.report(
+                    bp_path,
+                    pos,
+                    format!("blueprint `{expected}` has no `platform/{name}/chart/Chart.yaml`"),
+                )
+                .help("add the chart, or remove the Blueprint");
+            }
+            _ => {}
+        }
+        if let (Some(bp_path), None) = (c.blueprint_file, c.blueprint) {
+            sink.report(
+                bp_path,
+                crate::yaml::Pos::new(1, 1),
+                "`blueprint.yaml` holds no `catalyst.openova.io` Blueprint object",
+            )
+            .help(format!(
+                "declare `kind: Blueprint` with `metadata.name: {expected}`"
+            ));
+        }
+        if let (Some(path), Some(bp)) = (c.blueprint_file, c.blueprint) {
+            match &bp.meta.name {
+                Some(n) if n.value != expected => {
+                    sink.report(
+                        path,
+                        n.pos,
+                        format!(
+                            "blueprint name `{}` does not match folder `platform/{name}`",
+                            n.value
+                        ),
+                    )
+                    .width(n.width())
+                    .help(format!("use `metadata.name: {expected}`"));
+                }
+                None => {
+                    sink.report(path, bp.meta.pos, "blueprint has no `metadata.name`")
+                        .help(format!("use `metadata.name: {expected}`"));
+                }
+                Some(_) => {}
+            }
+        }
+        if let (Some(path), Some(chart)) = (c.chart_file, c.chart) {
+            match &chart.name {
+                Some(n) if n.value != expected => {
+                    sink.report(
+                        path,
+                        n.pos,
+                        format!(
+                            "chart name `{}` does not match folder `platform/{name}`",
+                            n.value
+                        ),
+                    )
+                    .width(n.width())
+                    .help(format!("use `name: {expected}`"));
+                }
+                None => {
+                    sink.report(path, chart.pos, "Chart.yaml has no `name`")
+                        .help(format!("use `name: {expected}`"));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}

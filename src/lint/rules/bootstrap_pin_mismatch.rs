@@ -1,0 +1,137 @@
+//! CG003: bootstrap-kit HelmRelease pins out of lockstep with the chart.
+
+use std::collections::HashMap;
+
+use super::components;
+use crate::lint::layout::{Place, place};
+use crate::lint::registry::{Check, declare_rule};
+use crate::lint::{RepoCtx, Severity, Sink};
+use crate::model::Object;
+use crate::version::{PinKind, Version, pin_kind};
+
+declare_rule! {
+    /// ## What it does
+    /// Checks every HelmRelease under `clusters/_template/bootstrap-kit/` that installs
+    /// a `bp-*` chart: it must pin exactly the version in
+    /// `platform/<name>/chart/Chart.yaml`, and the chart must exist.
+    ///
+    /// HelmReleases under a live Sovereign's `clusters/<fqdn>/bootstrap-kit/` may lag
+    /// the template on purpose (a staged rollout); a pin behind or ahead of the chart
+    /// is reported at `info` level, as information rather than an error.
+    ///
+    /// ## Why is this bad?
+    /// The template is what every new Sovereign is provisioned from. A template pin
+    /// that trails the chart provisions new Sovereigns with an old component; one that
+    /// leads it fails to install. This is the CI gate that was once missed.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # clusters/_template/bootstrap-kit/05-flux.yaml      (chart is at 1.1.4)
+    /// spec:
+    ///   chart:
+    ///     spec:
+    ///       chart: bp-flux
+    ///       version: 1.1.3
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    ///       version: 1.1.4
+    /// ```
+    code: "CG003",
+    name: "bootstrap-pin-mismatch",
+    severity: Error,
+    summary: "a bootstrap-kit HelmRelease pins a bp-* chart at a version other than the chart's",
+    check: Check::Repo(check),
+}
+
+fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
+    let comps = components(ctx.files);
+    if comps.is_empty() {
+        // Only cluster folders were scanned: nothing to compare pins against.
+        return;
+    }
+    let charts: HashMap<&str, (&str, &str)> = comps
+        .iter()
+        .filter_map(|(name, c)| {
+            let chart = c.chart?;
+            Some((
+                chart.name.as_ref()?.value.as_str(),
+                (*name, chart.version.as_ref()?.value.as_str()),
+            ))
+        })
+        .collect();
+    for file in ctx.files {
+        let live = match place(&file.path) {
+            Place::TemplateKit => None,
+            Place::LiveKit(cluster) => Some(cluster),
+            _ => continue,
+        };
+        for obj in &file.objects {
+            let Object::HelmRelease(hr) = obj else {
+                continue;
+            };
+            let (Some(chart), Some(pin)) = (&hr.chart, &hr.version) else {
+                continue;
+            };
+            if !chart.value.starts_with("bp-") || pin_kind(&pin.value) != PinKind::Exact {
+                continue;
+            }
+            let Some((folder, version)) = charts.get(chart.value.as_str()) else {
+                if live.is_none() {
+                    sink.report(
+                        &file.path,
+                        chart.pos,
+                        format!(
+                            "pins `{}`, which has no chart under `platform/`",
+                            chart.value
+                        ),
+                    )
+                    .width(chart.width())
+                    .help(
+                        "add the Blueprint and chart, or remove the HelmRelease from the template",
+                    );
+                }
+                continue;
+            };
+            if pin.value == *version {
+                continue;
+            }
+            let source = format!("platform/{folder}/chart/Chart.yaml");
+            match live {
+                None => {
+                    sink.report(
+                        &file.path,
+                        pin.pos,
+                        format!(
+                            "template pins `{}` at `{}`, but the chart is at `{version}`",
+                            chart.value, pin.value
+                        ),
+                    )
+                    .width(pin.width())
+                    .help(format!("pin `version: {version}` ({source})"));
+                }
+                Some(cluster) => {
+                    let relation = match (Version::parse(&pin.value), Version::parse(version)) {
+                        (Some(p), Some(v)) if p < v => "behind",
+                        (Some(p), Some(v)) if p > v => "ahead of",
+                        _ => "different from",
+                    };
+                    sink.report(
+                        &file.path,
+                        pin.pos,
+                        format!(
+                            "`{cluster}` pins `{}` at `{}`, {relation} the chart's `{version}`",
+                            chart.value, pin.value
+                        ),
+                    )
+                    .width(pin.width())
+                    .at_most(Severity::Info)
+                    .help(format!(
+                        "live Sovereigns may lag on purpose; roll forward to `{version}` when ready"
+                    ));
+                }
+            }
+        }
+    }
+}

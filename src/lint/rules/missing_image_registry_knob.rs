@@ -1,0 +1,79 @@
+//! CG009: bp-* charts without `global.imageRegistry` in values.yaml.
+
+use super::components;
+use crate::lint::registry::{Check, declare_rule};
+use crate::lint::{RepoCtx, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that every `bp-*` chart under `platform/<name>/chart/` has a
+    /// `values.yaml` that declares `global.imageRegistry` (any value, including `""`).
+    ///
+    /// ## Why is this bad?
+    /// After handover, each Sovereign's overlay sets `global.imageRegistry` to its own
+    /// Harbor proxy cache so every image pull stays inside the Sovereign. A chart
+    /// without the knob keeps pulling from public registries, which fails in
+    /// air-gapped Sovereigns and bypasses scanning everywhere else.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # platform/velero/chart/values.yaml
+    /// velero:
+    ///   image:
+    ///     repository: velero/velero
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// global:
+    ///   imageRegistry: ""
+    /// velero:
+    ///   image:
+    ///     repository: velero/velero
+    /// ```
+    code: "CG009",
+    name: "missing-image-registry-knob",
+    severity: Error,
+    summary: "a bp-* chart's values.yaml lacks global.imageRegistry",
+    check: Check::Repo(check),
+}
+
+fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
+    for (name, c) in components(ctx.files) {
+        let (Some(chart_path), Some(chart)) = (c.chart_file, c.chart) else {
+            continue;
+        };
+        let Some(chart_name) = chart.name.as_ref().filter(|n| n.value.starts_with("bp-")) else {
+            continue;
+        };
+        match (c.values_file, c.values) {
+            (Some(path), Some(values)) if !values.has_image_registry => {
+                sink.report(path, values.pos, format!("`{}` values do not declare `global.imageRegistry`", chart_name.value))
+                    .help("add `imageRegistry: \"\"` under `global:` and template every image reference with it");
+            }
+            (Some(_), Some(_)) => {}
+            (Some(path), None) => {
+                sink.report(
+                    path,
+                    crate::yaml::Pos::new(1, 1),
+                    format!(
+                        "`{}` values are empty, so `global.imageRegistry` is missing",
+                        chart_name.value
+                    ),
+                )
+                .help("add `imageRegistry: \"\"` under `global:`");
+            }
+            (None, _) => {
+                sink.report(
+                    chart_path,
+                    chart.pos,
+                    format!(
+                        "`{}` has no `platform/{name}/chart/values.yaml`",
+                        chart_name.value
+                    ),
+                )
+                .help("add values.yaml with `imageRegistry: \"\"` under `global:`");
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! CG005: GitRepository URLs that are not the canonical Gitea URL.
+
+use crate::lint::registry::{Check, declare_rule};
+use crate::lint::{FileCtx, Sink};
+use crate::model::Object;
+use crate::naming::check_gitea_url;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that every Flux GitRepository's `spec.url` is
+    /// `https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git`: `https`
+    /// only, no credentials or port, a location code that decodes and whose building
+    /// block is `m` (Gitea runs on the management cluster), an org matching
+    /// `^[a-z][a-z0-9-]{2,31}$`, and a `.git` suffix. Placeholders such as
+    /// `<location-code>` and envsubst variables such as `${SOVEREIGN_DOMAIN}` stand in
+    /// for any one part. The message decodes the location code it saw.
+    ///
+    /// ## Why is this bad?
+    /// Every Flux in a Sovereign pulls from the one Gitea on the management cluster.
+    /// A URL without the location code, on the wrong building block, or over plain
+    /// HTTP either does not resolve, resolves to the wrong cluster, or sends the
+    /// token in clear text.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   url: https://gitea.${SOVEREIGN_FQDN}/openova/flux.git
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// spec:
+    ///   url: https://gitea.<location-code>.<sovereign-domain>/openova/flux.git
+    /// ```
+    code: "CG005",
+    name: "non-canonical-gitea-url",
+    severity: Error,
+    summary: "a GitRepository spec.url is not https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git",
+    check: Check::File(check),
+}
+
+fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
+    for obj in ctx.objects {
+        let Object::GitRepository(repo) = obj else {
+            continue;
+        };
+        let Some(url) = &repo.url else {
+            sink.report(
+                ctx.path,
+                repo.meta.pos,
+                format!("GitRepository `{}` has no `spec.url`", repo.meta.name_str()),
+            )
+            .help(
+                "set `spec.url: https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git`",
+            );
+            continue;
+        };
+        if let Err(problem) = check_gitea_url(&url.value, &ctx.config.locations) {
+            sink.report(ctx.path, url.pos, problem.message)
+                .width(url.width())
+                .help(problem.help);
+        }
+    }
+}
