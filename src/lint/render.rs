@@ -81,6 +81,18 @@ pub fn text<'a>(
             .filter(|(p, _, _)| *p == f.path)
             .and_then(|(_, t, idx)| idx.line(t, f.line));
         if let Some(line) = line {
+            // Control characters (a NUL in a binary file, an escape sequence) must not
+            // reach the terminal raw.
+            let line: String = line
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        char::REPLACEMENT_CHARACTER
+                    } else {
+                        c
+                    }
+                })
+                .collect();
             out.push_str(&format!("{pad} {bar}\n"));
             out.push_str(&format!(
                 "{} {bar} {line}\n",

@@ -214,7 +214,7 @@ pub fn check_gitea_url(url: &str, table: &LocationTable) -> Result<(), Problem> 
         return Ok(());
     }
     Err(Problem {
-        message: format!("`{url}` {}", problems.join("; ")),
+        message: format!("`{url}`: {}", problems.join("; ")),
         help: format!("use `https://{fixed_host}/{fixed_org}/{fixed_name}.git`"),
     })
 }

@@ -78,10 +78,13 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
             continue;
         };
         if v_now <= v_old {
+            // Name a changed file other than Chart.yaml when there is one: that is the
+            // change that needed the bump.
             let changed = current
                 .iter()
-                .find(|(p, h)| old_files.get(*p) != Some(*h))
+                .filter(|(p, h)| old_files.get(*p) != Some(*h))
                 .map(|(p, _)| *p)
+                .min_by_key(|p| p.ends_with("/Chart.yaml"))
                 .or_else(|| {
                     old_files
                         .keys()
