@@ -1,0 +1,322 @@
+//! The `catalyst-guard` binary end to end: exit codes, output formats, configuration
+//! errors, bad input on disk, `.gitignore`, colour and `--base`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_catalyst-guard"));
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    bin()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn repo_root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn clean_component(root: &Path, name: &str, version: &str) {
+    write(
+        root,
+        &format!("platform/{name}/blueprint.yaml"),
+        &format!(
+            "apiVersion: catalyst.openova.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: bp-{name}\nspec:\n  version: {version}\n"
+        ),
+    );
+    write(
+        root,
+        &format!("platform/{name}/chart/Chart.yaml"),
+        &format!("apiVersion: v2\nname: bp-{name}\nversion: {version}\n"),
+    );
+    write(
+        root,
+        &format!("platform/{name}/chart/values.yaml"),
+        "global:\n  imageRegistry: \"\"\n",
+    );
+}
+
+#[test]
+fn the_bundled_example_has_errors_and_exits_1() {
+    let out = run(&["lint", "examples/sovereign"], repo_root());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("error[CG005]"), "{text}");
+    assert!(
+        text.contains("--> examples/sovereign/clusters/"),
+        "paths are shown under the root as named: {text}"
+    );
+    assert!(
+        text.contains("= help: use `https://gitea.hfmp.openova.io/openova/platform.git`"),
+        "{text}"
+    );
+    assert!(
+        text.lines().last().is_some_and(|l| l.ends_with("files")),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn a_clean_repo_exits_0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    clean_component(dir.path(), "flux", "1.1.4");
+    let out = run(&["lint"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).starts_with("no findings in 3 files"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn usage_and_missing_paths_exit_2() {
+    let out = run(&["lint", "--format", "xml"], repo_root());
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["lint", "does/not/exist"], repo_root());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read `does/not/exist`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["frobnicate"], repo_root());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_config_names_the_file_line_and_field_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    clean_component(dir.path(), "flux", "1.1.4");
+    write(dir.path(), ".catalyst-guard.yaml", "rules:\n  CG099: off\n");
+    let out = run(&["lint"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(".catalyst-guard.yaml`:2:3: `rules.CG099`: unknown rule"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).is_empty(),
+        "no partial report on a config error"
+    );
+}
+
+#[test]
+fn config_switches_rules_off_and_changes_severity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "docs/a.md", "minio and gitea.<domain>\n");
+    let out = run(&["lint"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    write(
+        dir.path(),
+        ".catalyst-guard.yaml",
+        "rules:\n  retired-term: warning\n  CG006: off\n",
+    );
+    let out = run(&["lint", "--format", "json"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warnings do not fail: {}",
+        stdout(&out)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(json["summary"]["warning"], 1);
+    assert_eq!(json["findings"].as_array().expect("array").len(), 1);
+}
+
+#[test]
+fn gitignored_files_are_not_linted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), ".gitignore", "vendor/\n");
+    write(dir.path(), "vendor/x.md", "minio\n");
+    write(dir.path(), "docs/ok.md", "seaweedfs\n");
+    let out = run(&["lint"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn bad_files_on_disk_become_findings_and_the_scan_continues() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("docs")).expect("mkdir");
+    std::fs::write(dir.path().join("docs/latin1.md"), b"caf\xe9 minio\n").expect("write");
+    let big = "a: 1\n".repeat(2_200_000);
+    write(dir.path(), "big.yaml", &big);
+    write(dir.path(), "docs/later.md", "k8gb\n");
+    std::os::unix::fs::symlink("..", dir.path().join("docs/loop")).expect("symlink");
+    let out = run(&["lint", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let messages: Vec<String> = json["findings"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|f| format!("{} {} {}", f["code"], f["path"], f["message"]))
+        .collect();
+    let all = messages.join("\n");
+    assert!(
+        all.contains("docs/latin1.md") && all.contains("not valid UTF-8"),
+        "{all}"
+    );
+    assert!(
+        all.contains("big.yaml") && all.contains("over the 10 MiB limit"),
+        "{all}"
+    );
+    assert!(all.contains("symlink loop"), "{all}");
+    assert!(
+        all.contains("\"CG007\" \"docs/later.md\""),
+        "the scan continued: {all}"
+    );
+}
+
+#[test]
+fn color_is_forced_or_suppressed_by_flag() {
+    let out = run(
+        &["lint", "examples/sovereign", "--color", "always"],
+        repo_root(),
+    );
+    assert!(stdout(&out).contains("\x1b[1;31merror"), "{}", stdout(&out));
+    let out = run(
+        &["lint", "examples/sovereign", "--color", "never"],
+        repo_root(),
+    );
+    assert!(!stdout(&out).contains('\x1b'));
+}
+
+#[test]
+fn sarif_and_json_are_valid_json() {
+    for format in ["json", "sarif"] {
+        let out = run(
+            &["lint", "examples/sovereign", "--format", format],
+            repo_root(),
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+        assert!(v.is_object());
+    }
+}
+
+#[test]
+fn explain_prints_the_rule_docs_and_rules_lists_every_rule() {
+    let out = run(&["explain", "CG005"], repo_root());
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("CG005 non-canonical-gitea-url"), "{text}");
+    for heading in [
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+    ] {
+        assert!(text.contains(heading), "{heading}");
+    }
+    let out = run(&["explain", "CG999"], repo_root());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown rule `CG999`"));
+    let out = run(&["rules"], repo_root());
+    assert_eq!(stdout(&out).lines().count(), catalyst_guard_rule_count());
+}
+
+fn catalyst_guard_rule_count() -> usize {
+    let out = run(&["rules", "--format", "json"], repo_root());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let n = v.as_array().expect("array").len();
+    assert_eq!(n, 12);
+    n
+}
+
+#[test]
+fn a_single_file_is_linted_without_cross_file_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    clean_component(dir.path(), "flux", "1.1.4");
+    let out = run(&["lint", "platform/flux/blueprint.yaml"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a lone blueprint is not missing its chart: {}",
+        stdout(&out)
+    );
+    write(dir.path(), "docs/x.md", "tenants\n");
+    let out = run(&["lint", "docs/x.md"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("--> docs/x.md:1:1"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.email=t@example.io",
+            "-c",
+            "user.name=t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs")
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+#[test]
+fn base_compares_chart_folders_with_a_git_revision() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    clean_component(dir.path(), "flux", "1.1.4");
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    let out = run(&["lint", "--base", "HEAD"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "unchanged: {}", stdout(&out));
+    write(
+        dir.path(),
+        "platform/flux/chart/templates/_helpers.tpl",
+        "{{- define \"x\" -}}{{- end -}}\n",
+    );
+    let out = run(&["lint", "--base", "HEAD"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("error[CG010]"), "{}", stdout(&out));
+    let out = run(&["lint", "--base", "no-such-rev"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("git ls-tree no-such-rev"),
+        "{}",
+        stderr(&out)
+    );
+}
