@@ -312,16 +312,15 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
             .iter()
             .filter_map(|d| view(d, role))
             .collect();
-        if let Some(err) = parsed.error {
-            if config.is_enabled(&rules::invalid_input::META) {
-                let mut sink =
-                    Sink::new(&rules::invalid_input::META, config, &mut analysis.findings);
-                sink.report(
-                    &file.path,
-                    err.pos,
-                    format!("invalid YAML: {}", err.message),
-                );
-            }
+        if let Some(err) = parsed.error
+            && config.is_enabled(&rules::invalid_input::META)
+        {
+            let mut sink = Sink::new(&rules::invalid_input::META, config, &mut analysis.findings);
+            sink.report(
+                &file.path,
+                err.pos,
+                format!("invalid YAML: {}", err.message),
+            );
         }
     }
     let lower = file.text.to_ascii_lowercase();
@@ -336,10 +335,10 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
         lines: &lines,
     };
     for rule in RULES {
-        if let registry::Check::File(check) = rule.check {
-            if config.is_enabled(rule) {
-                check(&ctx, &mut Sink::new(rule, config, &mut analysis.findings));
-            }
+        if let registry::Check::File(check) = rule.check
+            && config.is_enabled(rule)
+        {
+            check(&ctx, &mut Sink::new(rule, config, &mut analysis.findings));
         }
     }
     let invalid = &rules::invalid_suppression::META;
@@ -390,10 +389,10 @@ pub fn finish(files: Vec<FileAnalysis>, base: Option<&[FileAnalysis]>, config: &
         config,
     };
     for rule in RULES {
-        if let registry::Check::Repo(check) = rule.check {
-            if config.is_enabled(rule) {
-                check(&ctx, &mut Sink::new(rule, config, &mut findings));
-            }
+        if let registry::Check::Repo(check) = rule.check
+            && config.is_enabled(rule)
+        {
+            check(&ctx, &mut Sink::new(rule, config, &mut findings));
         }
     }
     let by_path: std::collections::HashMap<&str, &FileAnalysis> =

@@ -88,7 +88,6 @@ pub(crate) fn scan(ctx: &FileCtx<'_>, bad: &mut Vec<(Pos, String, String)>) -> V
 
 /// True if a suppression covers the finding.
 pub(crate) fn covers(sups: &[Suppression], f: &Finding) -> bool {
-    sups.iter().any(|s| {
-        (s.first_line..=s.last_line).contains(&f.line) && s.codes.iter().any(|c| *c == f.code)
-    })
+    sups.iter()
+        .any(|s| (s.first_line..=s.last_line).contains(&f.line) && s.codes.contains(&f.code))
 }

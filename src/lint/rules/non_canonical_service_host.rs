@@ -79,7 +79,7 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
                 continue;
             }
             let lower = host.to_ascii_lowercase();
-            if ctx.config.allowed_hosts.iter().any(|a| *a == lower) {
+            if ctx.config.allowed_hosts.contains(&lower) {
                 continue;
             }
             let pos = ctx.lines.pos(ctx.text, at);
