@@ -203,7 +203,9 @@ fn scan_dir(root: &Path, config: &Config, threads: usize) -> Result<Scanned> {
     });
     let walker = WalkBuilder::new(root)
         .hidden(false)
-        .follow_links(true)
+        // Like git (and so like Flux, which reads the repo from git), symlinked
+        // directories are not descended into: no loops, and no stat per entry.
+        .follow_links(false)
         .require_git(false)
         .threads(threads)
         .filter_entry(|e| e.file_name() != ".git")
@@ -221,7 +223,10 @@ fn scan_dir(root: &Path, config: &Config, threads: usize) -> Result<Scanned> {
             let local = &mut batch.local;
             match entry {
                 Ok(entry) => {
-                    if entry.file_type().is_some_and(|t| t.is_file()) {
+                    let is_file = entry
+                        .file_type()
+                        .is_some_and(|t| t.is_file() || (t.is_symlink() && entry.path().is_file()));
+                    if is_file {
                         let rel = relative(root, entry.path());
                         if lint::wants(&rel) && !config.is_excluded(&rel) {
                             match read_file(entry.path(), rel, config) {
@@ -291,7 +296,6 @@ fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
             walk_error_path(err)
         }
-        ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
     }
 }

@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 
+use super::scan::Scanner;
 use super::{RuleMeta, Severity, find_rule, glob};
 use crate::naming::LocationTable;
 use crate::yaml::{self, Node, Pos};
@@ -47,6 +48,8 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// Globs of root-relative paths to skip.
     pub exclude: Vec<String>,
+    /// The text scanner for the built-in and extra terms (rebuilt by `parse`).
+    scanner: Scanner,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             extra_terms: Vec::new(),
             allowed_hosts: vec!["gitea.io".to_string(), "gitea.com".to_string()],
             exclude: Vec::new(),
+            scanner: Scanner::new(&[]),
         }
     }
 }
@@ -170,6 +174,7 @@ impl Config {
                 }
             }
         }
+        config.scanner = Scanner::new(&config.extra_terms);
         Ok(config)
     }
 
@@ -300,6 +305,11 @@ impl Config {
                 self.overrides.insert(rule.code, None);
             }
         }
+    }
+
+    /// The text scanner for this configuration.
+    pub(crate) fn scanner(&self) -> &Scanner {
+        &self.scanner
     }
 
     /// The effective severity of a rule.

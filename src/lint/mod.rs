@@ -13,6 +13,7 @@ pub mod layout;
 pub mod registry;
 pub mod render;
 pub mod rules;
+pub mod scan;
 mod suppress;
 mod text;
 
@@ -218,7 +219,8 @@ pub struct FileAnalysis {
     pub objects: Vec<Object>,
     /// Findings from single-file rules.
     pub findings: Vec<Finding>,
-    /// FNV-1a hash of the content (compared against the base tree by CG010).
+    /// FNV-1a hash of the content for files under `platform/<name>/chart/` (compared
+    /// against the base tree by CG010), 0 for other files.
     pub hash: u64,
     suppressions: Vec<Suppression>,
 }
@@ -229,16 +231,40 @@ pub struct FileCtx<'a> {
     pub path: &'a str,
     /// File text.
     pub text: &'a str,
-    /// The text with ASCII letters lowercased (same byte offsets as `text`).
-    pub lower: &'a str,
     /// What the file is.
     pub kind: FileKind,
     /// Objects read from it (empty for text-only files).
     pub objects: &'a [Object],
     /// Effective configuration.
     pub config: &'a Config,
-    /// Offset to line/column mapping.
-    pub lines: &'a LineIndex,
+    /// Every needle occurrence in the text, in order (see [`scan`]).
+    pub hits: &'a [scan::Hit],
+    /// Built on first use: most files have no text hits and never need it.
+    lines: std::cell::OnceCell<LineIndex>,
+}
+
+impl FileCtx<'_> {
+    /// The line and column of a byte offset.
+    pub fn pos(&self, offset: usize) -> Pos {
+        self.lines().pos(self.text, offset)
+    }
+
+    /// The line/column index of the text.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(self.text))
+    }
+
+    /// The hits of needles of one kind, with what each needle means.
+    pub fn hits_of<'s>(
+        &'s self,
+        want: impl Fn(&scan::Needle) -> bool + 's,
+    ) -> impl Iterator<Item = (&'s scan::Needle, scan::Hit)> + 's {
+        let scanner = self.config.scanner();
+        self.hits.iter().filter_map(move |h| {
+            let needle = scanner.needle(h.needle)?;
+            want(needle).then_some((needle, *h))
+        })
+    }
 }
 
 /// The context cross-file rules see.
@@ -293,7 +319,13 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
         kind,
         objects: Vec::new(),
         findings: Vec::new(),
-        hash: fnv1a(file.text.as_bytes()),
+        // Only chart files are compared with the base tree (CG010); hashing the rest
+        // would cost a pass over every byte for nothing.
+        hash: if layout::chart_component(&file.path).is_some() {
+            fnv1a(file.text.as_bytes())
+        } else {
+            0
+        },
         suppressions: Vec::new(),
     };
     if kind == FileKind::Opaque {
@@ -323,16 +355,15 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
             );
         }
     }
-    let lower = file.text.to_ascii_lowercase();
-    let lines = LineIndex::new(&file.text);
+    let hits = config.scanner().scan(&file.text);
     let ctx = FileCtx {
         path: &file.path,
         text: &file.text,
-        lower: &lower,
         kind,
         objects: &analysis.objects,
         config,
-        lines: &lines,
+        hits: &hits,
+        lines: std::cell::OnceCell::new(),
     };
     for rule in RULES {
         if let registry::Check::File(check) = rule.check

@@ -6,10 +6,9 @@
 //! `--` is mandatory: a suppression without one, or naming an unknown code, suppresses
 //! nothing and is reported as CG011.
 
+use super::scan::{MARKER, Needle};
 use super::{FileCtx, Finding, find_rule};
 use crate::yaml::Pos;
-
-const MARKER: &str = "catalyst-guard:";
 
 #[derive(Debug, Clone)]
 pub(crate) struct Suppression {
@@ -21,12 +20,11 @@ pub(crate) struct Suppression {
 /// Finds every suppression comment; malformed ones go to `bad` as (pos, message, help).
 pub(crate) fn scan(ctx: &FileCtx<'_>, bad: &mut Vec<(Pos, String, String)>) -> Vec<Suppression> {
     let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(found) = ctx.lower.get(from..).and_then(|rest| rest.find(MARKER)) {
-        let at = from + found;
-        from = at + MARKER.len();
-        let pos = ctx.lines.pos(ctx.text, at);
-        let Some(line) = ctx.lines.line(ctx.text, pos.line) else {
+    for (_, hit) in ctx.hits_of(|n| *n == Needle::Marker) {
+        let at = hit.start;
+        let from = at + MARKER.len();
+        let pos = ctx.pos(at);
+        let Some(line) = ctx.lines().line(ctx.text, pos.line) else {
             continue;
         };
         let Some(body) = ctx

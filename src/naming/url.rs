@@ -81,10 +81,10 @@ pub fn check_service_host(host: &str, table: &LocationTable) -> Result<(), Probl
 fn host_problem(host: &str, table: &LocationTable) -> Option<(String, String)> {
     let parts = labels(host);
     let service = parts.first().copied().unwrap_or_default();
-    let example = format!("{service}.<location-code>.<sovereign-domain>");
+    let example = || format!("{service}.<location-code>.<sovereign-domain>");
     let no_code = || format!("host `{host}` has no location code");
     let Some(code) = parts.get(1).copied() else {
-        return Some((no_code(), example));
+        return Some((no_code(), example()));
     };
     let domain = parts.get(2..).unwrap_or_default();
     if domain.is_empty() {
@@ -93,7 +93,7 @@ fn host_problem(host: &str, table: &LocationTable) -> Option<(String, String)> {
     if let Some(bad) = domain.iter().find(|l| !(is_dns_label(l) || is_stand_in(l))) {
         return Some((
             format!("host `{host}` has an invalid domain label `{bad}`"),
-            example,
+            example(),
         ));
     }
     let domain = domain.join(".");

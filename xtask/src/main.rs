@@ -1,9 +1,11 @@
 //! Project chores as `cargo xtask <task>`, so nothing lives in shell scripts that rot.
 //!
+//! - `test`: the whole test suite, as CI runs it (installs what it needs first).
 //! - `docs [--check]`: regenerate `docs/rules.md` from the rule registry.
 //! - `bench lint`: the lint throughput benchmark (see `bench.rs`).
 
 mod bench;
+mod corpus;
 
 use std::path::PathBuf;
 
@@ -20,13 +22,92 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
+        ["test"] => test(),
         ["docs"] => docs(false),
         ["docs", "--check"] => docs(true),
         ["bench", "lint", rest @ ..] => bench::lint(rest),
         _ => bail!(
-            "usage: cargo xtask docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
+            "usage: cargo xtask test | docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
         ),
     }
+}
+
+/// Runs a command in the repository root, failing with its name if it fails.
+fn run(program: &str, args: &[&str]) -> Result<()> {
+    eprintln!("+ {program} {}", args.join(" "));
+    let status = std::process::Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot run `{program}`"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+/// The whole suite: formatting, lints, every test in the workspace, generated docs.
+fn test() -> Result<()> {
+    let cargo = env!("CARGO");
+    run(cargo, &["fmt", "--all", "--", "--check"])?;
+    run(
+        cargo,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    let (passed, failed) = run_tests(cargo, &["test", "--workspace", "--all-targets"])?;
+    docs(true)?;
+    // One closing line for the whole suite (cargo prints one per test binary).
+    println!("tests: {passed} passed, {failed} failed");
+    Ok(())
+}
+
+/// Runs `cargo test`, echoing its output, and totals the `test result:` lines.
+fn run_tests(cargo: &str, args: &[&str]) -> Result<(u64, u64)> {
+    use std::io::BufRead;
+    eprintln!("+ {cargo} {}", args.join(" "));
+    let mut child = std::process::Command::new(cargo)
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run `{cargo}`"))?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (mut passed, mut failed) = (0, 0);
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            let count = |word: &str| -> u64 {
+                rest.split(';')
+                    .find_map(|part| {
+                        part.trim()
+                            .strip_suffix(word)?
+                            .trim()
+                            .rsplit(' ')
+                            .next()?
+                            .parse()
+                            .ok()
+                    })
+                    .unwrap_or(0)
+            };
+            passed += count("passed");
+            failed += count("failed");
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        println!("tests: {passed} passed, {failed} failed");
+        bail!("`cargo test` failed ({status})");
+    }
+    Ok((passed, failed))
 }
 
 fn docs(check: bool) -> Result<()> {

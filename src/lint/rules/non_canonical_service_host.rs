@@ -2,6 +2,7 @@
 //! values, comments or Markdown.
 
 use crate::lint::registry::{Check, declare_rule};
+use crate::lint::scan::Needle;
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
 use crate::naming::check_service_host;
@@ -41,8 +42,6 @@ declare_rule! {
     check: Check::File(check),
 }
 
-const SERVICES: [&str; 2] = ["gitea.", "flux-webhook."];
-
 const FILE_EXTENSIONS: [&str; 14] = [
     "yaml", "yml", "md", "json", "txt", "svg", "png", "tpl", "go", "rs", "sh", "toml", "ts", "tsx",
 ];
@@ -58,8 +57,9 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
         })
         .collect();
     let bytes = ctx.text.as_bytes();
-    for service in SERVICES {
-        for (at, _) in ctx.lower.match_indices(service) {
+    {
+        for (_, hit) in ctx.hits_of(|n| *n == Needle::Service) {
+            let at = hit.start;
             let prev = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
             if prev.is_some_and(|b| {
                 b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'$' | b'{')
@@ -82,7 +82,7 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
             if ctx.config.allowed_hosts.contains(&lower) {
                 continue;
             }
-            let pos = ctx.lines.pos(ctx.text, at);
+            let pos = ctx.pos(at);
             if owned_lines.contains(&pos.line) {
                 continue;
             }

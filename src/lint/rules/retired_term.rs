@@ -1,6 +1,7 @@
 //! CG007: renamed or retired words that keep creeping back.
 
 use crate::lint::registry::{Check, declare_rule};
+use crate::lint::scan::Needle;
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
 
@@ -44,18 +45,6 @@ declare_rule! {
     check: Check::File(check),
 }
 
-/// Built-in terms: (retired, singular replacement, plural replacement).
-const BUILT_IN: [(&str, &str, &str); 4] = [
-    ("tenant", "organization", "organizations"),
-    ("minio", "seaweedfs", "seaweedfs"),
-    ("k8gb", "powerdns (lua-records)", "powerdns (lua-records)"),
-    (
-        "sops",
-        "External Secrets PushSecrets",
-        "External Secrets PushSecrets",
-    ),
-];
-
 /// Allowed spellings: (term, text that must precede it, text that must follow it).
 const ALLOWED: [(&str, &str, &str); 3] = [
     ("tenant", "", "-high"),
@@ -73,41 +62,41 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
             _ => None,
         })
         .collect();
-    let extra = ctx.config.extra_terms.iter().map(|t| {
-        (
-            t.term.as_str(),
-            t.replacement.as_str(),
-            t.replacement.as_str(),
-        )
-    });
-    for (term, singular, plural) in BUILT_IN.into_iter().chain(extra) {
-        for (at, _) in ctx.lower.match_indices(term) {
-            let Some(len) = word_at(ctx.text, ctx.lower, at, term) else {
-                continue;
-            };
-            if is_allowed(ctx.lower, at, term, len) {
-                continue;
-            }
-            let pos = ctx.lines.pos(ctx.text, at);
-            if term == "sops"
-                && sops_blocks
-                    .iter()
-                    .any(|(a, b)| (*a..=*b).contains(&pos.line))
-            {
-                continue;
-            }
-            let found = ctx.text.get(at..at + len).unwrap_or(term);
-            let replacement = if len > term.len() { plural } else { singular };
-            sink.report(ctx.path, pos, format!("retired term `{found}`"))
-                .width(u32::try_from(found.chars().count()).unwrap_or(1))
-                .help(format!("use `{replacement}`"));
+    for (needle, hit) in ctx.hits_of(|n| matches!(n, Needle::Term { .. })) {
+        let Needle::Term {
+            term,
+            singular,
+            plural,
+        } = needle
+        else {
+            continue;
+        };
+        let at = hit.start;
+        let Some(len) = word_at(ctx.text, at, term) else {
+            continue;
+        };
+        if is_allowed(ctx.text, at, term, len) {
+            continue;
         }
+        let pos = ctx.pos(at);
+        if term == "sops"
+            && sops_blocks
+                .iter()
+                .any(|(a, b)| (*a..=*b).contains(&pos.line))
+        {
+            continue;
+        }
+        let found = ctx.text.get(at..at + len).unwrap_or(term);
+        let replacement = if len > term.len() { plural } else { singular };
+        sink.report(ctx.path, pos, format!("retired term `{found}`"))
+            .width(u32::try_from(found.chars().count()).unwrap_or(1))
+            .help(format!("use `{replacement}`"));
     }
 }
 
 /// If the term at `at` is a word (or camelCase/snake_case part), its length including
 /// a plural `s`.
-fn word_at(text: &str, lower: &str, at: usize, term: &str) -> Option<usize> {
+fn word_at(text: &str, at: usize, term: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let prev = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
     let first = bytes.get(at).copied();
@@ -117,7 +106,11 @@ fn word_at(text: &str, lower: &str, at: usize, term: &str) -> Option<usize> {
         return None;
     }
     let mut len = term.len();
-    if lower.as_bytes().get(at + len) == Some(&b's') && !term.ends_with('s') {
+    if bytes
+        .get(at + len)
+        .is_some_and(|b| b.eq_ignore_ascii_case(&b's'))
+        && !term.ends_with('s')
+    {
         len += 1;
     }
     let next = bytes.get(at + len).copied();
@@ -127,18 +120,23 @@ fn word_at(text: &str, lower: &str, at: usize, term: &str) -> Option<usize> {
     Some(len)
 }
 
-fn is_allowed(lower: &str, at: usize, term: &str, len: usize) -> bool {
+fn is_allowed(text: &str, at: usize, term: &str, len: usize) -> bool {
+    let bytes = text.as_bytes();
     ALLOWED.iter().any(|(t, before, after)| {
-        let (Some(head), Some(tail)) = (lower.get(..at), lower.get(at + len..)) else {
+        let (Some(head), Some(tail)) = (
+            at.checked_sub(before.len()).and_then(|s| bytes.get(s..at)),
+            bytes.get(at + len..),
+        ) else {
             return false;
         };
         *t == term
             && len == term.len()
-            && head.ends_with(before)
-            && tail.starts_with(after)
+            && head.eq_ignore_ascii_case(before.as_bytes())
+            && tail
+                .get(..after.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(after.as_bytes()))
             && (after.is_empty()
                 || !tail
-                    .as_bytes()
                     .get(after.len())
                     .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-'))
     })
