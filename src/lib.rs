@@ -18,5 +18,6 @@
 pub mod lint;
 pub mod model;
 pub mod naming;
+pub mod recovery;
 pub mod version;
 pub mod yaml;

@@ -2,6 +2,7 @@
 //! URL grammar, and (for recovery) Flux's Helm release-name rules.
 
 pub mod location;
+pub mod release;
 pub mod url;
 
 pub use location::{Location, LocationError, LocationTable};
