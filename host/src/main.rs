@@ -3,6 +3,7 @@
 
 mod git;
 mod lint_cmd;
+mod recover;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -30,6 +31,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// Find stuck HelmReleases and recover them (the CronJob's job).
+    Recover(recover::RecoverArgs),
+    /// Save a Snapshot of HelmReleases and Helm storage metadata as JSON.
+    Snapshot(recover::SnapshotArgs),
     /// Print a rule's documentation.
     Explain {
         /// Rule code (`CG005`) or name (`non-canonical-gitea-url`).
@@ -113,6 +118,8 @@ fn main() -> ExitCode {
             };
             lint_cmd::run(&args, color)
         }
+        Command::Recover(args) => recover::run_recover(&args),
+        Command::Snapshot(args) => recover::run_snapshot(&args),
         Command::Rules { format } => print(&rules_listing(format)).map(|()| 0),
         Command::Explain { code } => match find_rule(&code) {
             Some(rule) => {

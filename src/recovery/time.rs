@@ -56,10 +56,9 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         }
         (c, sign * (oh * 3600 + om * 60))
     };
-    let clock =
-        clock
-            .split_once('.')
-            .map_or(clock, |(c, frac)| if num(frac).is_some() { c } else { "" });
+    let clock = clock
+        .split_once('.')
+        .map_or(clock, |(c, frac)| if num(frac).is_some() { c } else { "" });
     let mut t = clock.split(':');
     let (h, mi, se) = (num(t.next()?)?, num(t.next()?)?, num(t.next()?)?);
     if t.next().is_some() || h > 23 || mi > 59 || se > 60 {
