@@ -3,8 +3,10 @@
 //! - `test`: the whole test suite, as CI runs it (installs what it needs first).
 //! - `docs [--check]`: regenerate `docs/rules.md` from the rule registry.
 //! - `bench lint`: the lint throughput benchmark (see `bench.rs`).
+//! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
 
 mod bench;
+mod bench_recover;
 mod corpus;
 
 use std::path::PathBuf;
@@ -26,6 +28,7 @@ fn main() -> Result<()> {
         ["docs"] => docs(false),
         ["docs", "--check"] => docs(true),
         ["bench", "lint", rest @ ..] => bench::lint(rest),
+        ["bench", "recover", rest @ ..] => bench_recover::run(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
         ),
@@ -49,6 +52,7 @@ fn run(program: &str, args: &[&str]) -> Result<()> {
 /// The whole suite: formatting, lints, every test in the workspace, generated docs.
 fn test() -> Result<()> {
     let cargo = env!("CARGO");
+    ensure_kubectl()?;
     run(cargo, &["fmt", "--all", "--", "--check"])?;
     run(
         cargo,
@@ -67,6 +71,31 @@ fn test() -> Result<()> {
     // One closing line for the whole suite (cargo prints one per test binary).
     println!("tests: {passed} passed, {failed} failed");
     Ok(())
+}
+
+/// The deploy tests render `deploy/` with `kubectl kustomize`. kubectl ships on the
+/// project's machines; on another Debian machine try its package before failing.
+fn ensure_kubectl() -> Result<()> {
+    let works = || {
+        std::process::Command::new("kubectl")
+            .args(["version", "--client"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if works() {
+        return Ok(());
+    }
+    eprintln!("kubectl not found; trying `apt-get install -y kubectl`");
+    let _ = std::process::Command::new("apt-get")
+        .args(["install", "-y", "kubectl"])
+        .status();
+    if works() {
+        Ok(())
+    } else {
+        bail!("kubectl is required to render deploy/ (install it, then rerun)")
+    }
 }
 
 /// Runs `cargo test`, echoing its output, and totals the `test result:` lines.

@@ -1,0 +1,216 @@
+//! `cargo xtask bench recover`: the decision engine on a generated cluster of 10,000
+//! HelmReleases and 30,000 Helm storage entries, natively; then the real binary end to
+//! end against the in-process API server (the same one the host tests use), reporting
+//! wall time, the API requests it made (pages, not one per HelmRelease) and its peak
+//! RSS.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+use catalyst_guard::recovery::time::{format_rfc3339, parse_rfc3339};
+use catalyst_guard::recovery::{RecoveryConfig, Snapshot, decide};
+
+#[allow(
+    dead_code,
+    reason = "the benchmark uses a subset of the test server's helpers"
+)]
+#[path = "../../host/tests/support/apiserver.rs"]
+mod apiserver;
+
+const NOW: &str = "2026-11-22T12:00:00Z";
+
+/// HelmRelease `i` as the API serves it: every 1000th is stuck (branch B), every 7th
+/// has been Ready=Unknown for a minute (progressing), the rest are healthy.
+fn hr(i: usize, now: i64) -> Value {
+    let name = format!("release-{i:05}");
+    let ns = format!("team-{:03}", i % 200);
+    let (ready, since) = if i.is_multiple_of(1000) {
+        ("Unknown", now - 900)
+    } else if i.is_multiple_of(7) {
+        ("Unknown", now - 60)
+    } else {
+        ("True", now - 86_400)
+    };
+    json!({
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {"name": name, "namespace": ns, "generation": 2, "resourceVersion": (1000 + i).to_string(),
+            "labels": {"app.kubernetes.io/part-of": "catalyst"}},
+        "spec": {"interval": "10m", "targetNamespace": ns, "chart": {"spec": {"chart": "bp-x", "version": "1.2.3"}}},
+        "status": {
+            "observedGeneration": 2,
+            "conditions": [{"type": "Ready", "status": ready, "reason": "InstallSucceeded", "message": "ok",
+                "lastTransitionTime": format_rfc3339(since)}],
+            "history": [{"name": format!("{ns}-{name}"), "namespace": ns, "version": 3, "status": "deployed",
+                "chartName": "bp-x", "chartVersion": "1.2.3", "digest": "sha256:abc", "lastDeployed": format_rfc3339(now - 90_000)}],
+        },
+    })
+}
+
+/// Three storage revisions per release (two superseded, one deployed).
+fn secrets(i: usize) -> Vec<Value> {
+    let name = format!("release-{i:05}");
+    let ns = format!("team-{:03}", i % 200);
+    (1..=3)
+        .map(|rev| {
+            let status = if rev == 3 { "deployed" } else { "superseded" };
+            json!({
+                "apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+                "metadata": {"name": format!("sh.helm.release.v1.{ns}-{name}.v{rev}"), "namespace": ns,
+                    "labels": {"owner": "helm", "name": format!("{ns}-{name}"), "version": rev.to_string(), "status": status,
+                        "modifiedAt": "1700000000"}},
+                "data": {"release": "H4sIAAAAAAAA-not-read"},
+            })
+        })
+        .collect()
+}
+
+/// The same cluster as a Snapshot, built the way the host builds one.
+fn snapshot(hrs: &[Value], secrets: &[Value]) -> Result<Snapshot> {
+    let items: Vec<Value> = hrs
+        .iter()
+        .map(|h| {
+            json!({
+                "namespace": h["metadata"]["namespace"], "name": h["metadata"]["name"],
+                "generation": h["metadata"]["generation"], "resourceVersion": h["metadata"]["resourceVersion"],
+                "targetNamespace": h["spec"]["targetNamespace"], "conditions": h["status"]["conditions"],
+                "history": h["status"]["history"], "observedGeneration": h["status"]["observedGeneration"],
+            })
+        })
+        .collect();
+    let storage: Vec<Value> = secrets
+        .iter()
+        .map(|s| {
+            let l = &s["metadata"]["labels"];
+            json!({"namespace": s["metadata"]["namespace"], "secretName": s["metadata"]["name"], "release": l["name"],
+                "revision": l["version"], "status": l["status"], "modifiedAt": l["modifiedAt"]})
+        })
+        .collect();
+    let doc = json!({"schemaVersion": 1, "helmReleases": items, "storage": storage});
+    Snapshot::from_json(&doc.to_string()).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// User + system CPU seconds of a live process, from `/proc/<pid>/stat` (clock ticks
+/// are 100 per second on Linux).
+fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Runs the benchmark.
+pub fn run(args: &[&str]) -> Result<()> {
+    let mut count = 10_000usize;
+    let mut runs = 9usize;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--helmreleases" => count = it.next().context("value")?.parse()?,
+            "--runs" => runs = it.next().context("value")?.parse::<usize>()?.max(1),
+            other => bail!("unknown option `{other}`"),
+        }
+    }
+    let now = parse_rfc3339(NOW).context("NOW")?;
+    let hrs: Vec<Value> = (0..count).map(|i| hr(i, now)).collect();
+    let secrets: Vec<Value> = (0..count).flat_map(secrets).collect();
+    let snap = snapshot(&hrs, &secrets)?;
+    let config = RecoveryConfig {
+        suspend_pause_seconds: 0,
+        ..RecoveryConfig::default()
+    };
+    println!(
+        "cluster: {} HelmReleases, {} Helm storage entries",
+        snap.helm_releases.len(),
+        snap.storage.len()
+    );
+
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let plan = decide(std::hint::black_box(&snap), &config, now);
+            let t = start.elapsed();
+            std::hint::black_box(plan);
+            t
+        })
+        .collect();
+    times.sort();
+    let plan = decide(&snap, &config, now);
+    println!(
+        "decide (native, release build): median {:.2} ms, min {:.2} ms over {runs} runs ({} actions, guardrail tripped: {})",
+        times[runs / 2].as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3,
+        plan.actions.len(),
+        plan.guardrail.tripped
+    );
+
+    let root = crate::root();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", "catalyst-guard-host"])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("release build failed");
+    }
+    let server = apiserver::FakeApiServer::start(hrs, secrets);
+    let dir = std::env::temp_dir().join(format!("catalyst-guard-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let kubeconfig = server.write_kubeconfig(&dir);
+    let config_path = dir.join("config.yaml");
+    std::fs::write(&config_path, "suspendPause: 0s\n")?;
+    let start = Instant::now();
+    let mut child = Command::new(root.join("target/release/catalyst-guard"))
+        .arg("recover")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--config")
+        .arg(&config_path)
+        .args(["--now", NOW])
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    // VmHWM is a high-water mark: the last value read before exit is the peak (to
+    // within the polling interval's allocations).
+    let mut peak = 0;
+    let mut cpu = 0.0f64;
+    let exit = loop {
+        if let Some(k) = vm_hwm_kib(child.id()) {
+            peak = peak.max(k);
+        }
+        if let Some(c) = cpu_secs(child.id()) {
+            cpu = cpu.max(c);
+        }
+        if let Some(s) = child.try_wait()? {
+            break s;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let wall = start.elapsed();
+    let requests = server.requests();
+    let lists = requests.iter().filter(|r| r.method == "GET").count();
+    let writes = requests.len() - lists;
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "end to end `catalyst-guard recover` vs in-process API server: {:.0} ms wall ({:.2} s CPU in the binary), exit {:?}, {} API requests ({} list pages, {} writes), peak RSS {:.1} MiB",
+        wall.as_secs_f64() * 1e3,
+        cpu,
+        exit.code(),
+        requests.len(),
+        lists,
+        writes,
+        peak as f64 / 1024.0
+    );
+    Ok(())
+}
