@@ -1,0 +1,1 @@
+//! The catalyst-guard core as a WebAssembly component (work in progress).

@@ -1,0 +1,1 @@
+//! Kubewarden admission policy (work in progress).

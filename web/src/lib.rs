@@ -1,0 +1,1 @@
+//! The catalyst-guard rules in the browser (work in progress).
