@@ -8,12 +8,16 @@
 mod bench;
 mod bench_recover;
 mod corpus;
+mod plugin;
+mod policies;
+mod web;
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-fn root() -> PathBuf {
+/// The repository root.
+pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(PathBuf::from)
@@ -29,6 +33,14 @@ fn main() -> Result<()> {
         ["docs", "--check"] => docs(true),
         ["bench", "lint", rest @ ..] => bench::lint(rest),
         ["bench", "recover", rest @ ..] => bench_recover::run(rest),
+        ["bench", "admit", rest @ ..] => policies::bench(rest),
+        ["bench", "web", rest @ ..] => web::bench(rest),
+        ["bench", "plugin", rest @ ..] => plugin::bench(rest),
+        ["build-wasm", rest @ ..] => plugin::build_wasm(rest),
+        ["annotate", rest @ ..] => policies::annotate(rest),
+        ["gen-policies", rest @ ..] => policies::gen_policies(rest),
+        ["policies", rest @ ..] => policies::run(rest),
+        ["web", rest @ ..] => web::run(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
         ),
@@ -36,7 +48,7 @@ fn main() -> Result<()> {
 }
 
 /// Runs a command in the repository root, failing with its name if it fails.
-fn run(program: &str, args: &[&str]) -> Result<()> {
+pub fn run(program: &str, args: &[&str]) -> Result<()> {
     eprintln!("+ {program} {}", args.join(" "));
     let status = std::process::Command::new(program)
         .args(args)
@@ -53,6 +65,7 @@ fn run(program: &str, args: &[&str]) -> Result<()> {
 fn test() -> Result<()> {
     let cargo = env!("CARGO");
     ensure_kubectl()?;
+    ensure_wasm_targets()?;
     run(cargo, &["fmt", "--all", "--", "--check"])?;
     run(
         cargo,
@@ -66,11 +79,35 @@ fn test() -> Result<()> {
             "warnings",
         ],
     )?;
-    let (passed, failed) = run_tests(cargo, &["test", "--workspace", "--all-targets"])?;
+    // WebAssembly artifacts first: the workspace tests load them.
+    plugin::build_wasm(&[])?;
+    policies::build()?;
+    web::build()?;
+    let (mut passed, mut failed) = run_tests(cargo, &["test", "--workspace", "--all-targets"])?;
+    let (p, f) = web::test()?;
+    passed += p;
+    failed += f;
     docs(true)?;
     // One closing line for the whole suite (cargo prints one per test binary).
     println!("tests: {passed} passed, {failed} failed");
+    if failed > 0 {
+        bail!("{failed} tests failed");
+    }
     Ok(())
+}
+
+/// The WebAssembly targets the plugin, policy and browser builds need (idempotent).
+pub fn ensure_wasm_targets() -> Result<()> {
+    run(
+        "rustup",
+        &[
+            "target",
+            "add",
+            "wasm32-wasip1",
+            "wasm32-wasip2",
+            "wasm32-unknown-unknown",
+        ],
+    )
 }
 
 /// The deploy tests render `deploy/` with `kubectl kustomize`. kubectl ships on the
