@@ -22,6 +22,7 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
+    let plugin = args.engine.load()?;
     let mut failed = false;
     let mut output = String::new();
     for path in &args.paths {
@@ -32,16 +33,19 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
         } else {
             (PathBuf::from("."), Some(path.clone()))
         };
-        let mut config = load_config(&root, args.config.as_deref())?;
+        let (mut config, config_text) = load_config(&root, args.config.as_deref())?;
         if files.is_some() {
             config.disable_repo_rules();
         }
+        // Natively, files are analysed as they are read, on every walker thread; the
+        // plugin gets the whole set in one call.
+        let analyze = plugin.is_none();
         let scanned = match &files {
-            None => scan_dir(&root, &config, threads)?,
-            Some(file) => scan_one(file, &config),
+            None => scan_dir(&root, &config, threads, analyze)?,
+            Some(file) => scan_one(file, &config, analyze),
         };
         let base = match &args.base {
-            Some(rev) => Some(base_analyses(&root, rev, &config)?),
+            Some(rev) => Some(git::chart_files_at(&root, rev)?),
             None => None,
         };
         let Scanned {
@@ -49,8 +53,21 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
             mut analyses,
             input_findings,
         } = scanned;
-        analyses.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut report = lint::finish(analyses, base.as_deref(), &config);
+        let mut report = match &plugin {
+            None => {
+                analyses.sort_by(|a, b| a.path.cmp(&b.path));
+                let base: Option<Vec<FileAnalysis>> =
+                    base.map(|b| b.iter().filter_map(|f| lint::analyze(f, &config)).collect());
+                lint::finish(analyses, base.as_deref(), &config)
+            }
+            Some(plugin) => {
+                let mut report = plugin.lint(&sources, base.as_deref(), config_text.as_deref())?;
+                if files.is_some() {
+                    report.findings.retain(|f| !is_repo_rule(&f.code));
+                }
+                report
+            }
+        };
         if config.is_enabled(&lint::rules::invalid_input::META) {
             report.findings.extend(input_findings);
         }
@@ -111,20 +128,27 @@ fn render_report(
     }
 }
 
-fn load_config(root: &Path, explicit: Option<&Path>) -> Result<Config> {
+/// True for the cross-file rules, which a lone file cannot be judged by.
+fn is_repo_rule(code: &str) -> bool {
+    lint::find_rule(code).is_some_and(|r| matches!(r.check, lint::registry::Check::Repo(_)))
+}
+
+/// The parsed configuration and its text (the plugin parses the text itself).
+fn load_config(root: &Path, explicit: Option<&Path>) -> Result<(Config, Option<String>)> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => {
             let p = root.join(CONFIG_FILE);
             if !p.exists() {
-                return Ok(Config::default());
+                return Ok((Config::default(), None));
             }
             p
         }
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read config `{}`", path.display()))?;
-    Config::parse(&text).map_err(|e| anyhow::anyhow!("`{}`:{e}", path.display()))
+    let config = Config::parse(&text).map_err(|e| anyhow::anyhow!("`{}`:{e}", path.display()))?;
+    Ok((config, Some(text)))
 }
 
 /// What a scan produced: the sources (sorted by path, kept for rendering), their
@@ -170,7 +194,7 @@ fn read_file(path: &Path, rel: String, config: &Config) -> Read {
     }
 }
 
-fn scan_one(path: &Path, config: &Config) -> Scanned {
+fn scan_one(path: &Path, config: &Config, analyze: bool) -> Scanned {
     let rel = path.to_string_lossy().replace('\\', "/");
     let rel = rel.strip_prefix("./").unwrap_or(&rel).to_string();
     let mut out = Scanned {
@@ -180,7 +204,7 @@ fn scan_one(path: &Path, config: &Config) -> Scanned {
     };
     match read_file(path, rel, config) {
         Read::Text(src) => {
-            if let Some(a) = lint::analyze(&src, config) {
+            if analyze && let Some(a) = lint::analyze(&src, config) {
                 out.analyses.push(a);
             }
             out.sources.push(src);
@@ -195,7 +219,7 @@ fn relative(root: &Path, path: &Path) -> String {
     rel.to_string_lossy().replace('\\', "/")
 }
 
-fn scan_dir(root: &Path, config: &Config, threads: usize) -> Result<Scanned> {
+fn scan_dir(root: &Path, config: &Config, threads: usize, analyze: bool) -> Result<Scanned> {
     let out = Mutex::new(Scanned {
         sources: Vec::new(),
         analyses: Vec::new(),
@@ -231,7 +255,9 @@ fn scan_dir(root: &Path, config: &Config, threads: usize) -> Result<Scanned> {
                         if lint::wants(&rel) && !config.is_excluded(&rel) {
                             match read_file(entry.path(), rel, config) {
                                 Read::Text(src) => {
-                                    if let Some(a) = lint::analyze(&src, config) {
+                                    if !analyze {
+                                        local.sources.push(src);
+                                    } else if let Some(a) = lint::analyze(&src, config) {
                                         local.analyses.push(a);
                                         local.sources.push(src);
                                     }
@@ -312,12 +338,4 @@ fn walk_error_message(err: &ignore::Error) -> String {
         ignore::Error::Io(e) => format!("cannot read: {e}"),
         other => format!("cannot read: {other}"),
     }
-}
-
-fn base_analyses(root: &Path, rev: &str, config: &Config) -> Result<Vec<FileAnalysis>> {
-    let files = git::chart_files_at(root, rev)?;
-    Ok(files
-        .iter()
-        .filter_map(|f| lint::analyze(f, config))
-        .collect())
 }

@@ -1,6 +1,7 @@
 //! The `catalyst-guard` command: parses flags, dispatches, and turns outcomes into exit
 //! codes. Everything that decides lives in the `catalyst-guard` core crate.
 
+mod engine;
 mod git;
 mod lint_cmd;
 mod recover;
@@ -60,9 +61,12 @@ pub struct LintArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Worker threads (default: the number of CPUs).
+    /// Worker threads for reading files and the native engine (default: the CPUs).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Engine selection.
+    #[command(flatten)]
+    pub engine: engine::EngineArgs,
 }
 
 /// Lint output formats.

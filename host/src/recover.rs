@@ -24,6 +24,7 @@ use catalyst_guard::recovery::{
     Action, Condition, HelmReleaseObs, HistoryEntry, Op, Plan, RecoveryConfig,
     SNAPSHOT_SCHEMA_VERSION, Snapshot, StorageEntry, decide,
 };
+use catalyst_guard_host::plugin::Plugin;
 
 /// Arguments shared by `recover` and `snapshot`.
 #[derive(clap::Args)]
@@ -56,6 +57,8 @@ pub struct RecoverArgs {
     pub now: Option<String>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub engine: crate::engine::EngineArgs,
 }
 
 /// Arguments of `catalyst-guard snapshot`.
@@ -332,23 +335,54 @@ pub fn run_recover(args: &RecoverArgs) -> Result<u8> {
         }
         None => unix_now(),
     };
+    let plugin = args.engine.load()?;
     if let Some(path) = &args.snapshot {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read snapshot `{}`", path.display()))?;
         let snap = Snapshot::from_json(&text).map_err(|e| anyhow!("`{}`: {e}", path.display()))?;
-        let plan = decide(&snap, &config, now);
+        let plan = plan_for(plugin.as_ref(), &snap, &config, now)?;
         crate::print(&(plan.to_json() + "\n"))?;
         return Ok(u8::from(plan.guardrail.tripped));
     }
     let rt = runtime()?;
-    rt.block_on(recover_live(args, &config, now))
+    rt.block_on(recover_live(args, &config, now, plugin.as_ref()))
 }
 
-async fn recover_live(args: &RecoverArgs, config: &RecoveryConfig, now: i64) -> Result<u8> {
+/// Decides natively or through the plugin; the plugin's Plan JSON is checked like any
+/// untrusted input before anything acts on it.
+fn plan_for(
+    plugin: Option<&Plugin>,
+    snap: &Snapshot,
+    config: &RecoveryConfig,
+    now: i64,
+) -> Result<Plan> {
+    let Some(plugin) = plugin else {
+        return Ok(decide(snap, config, now));
+    };
+    let config_json = serde_json::to_string(config)?;
+    let plan_json = plugin.decide(&snap.to_json(), &config_json, now)?;
+    let plan: Plan =
+        serde_json::from_str(&plan_json).context("the plugin returned a malformed Plan")?;
+    if plan.schema_version != catalyst_guard::recovery::PLAN_SCHEMA_VERSION {
+        bail!(
+            "the plugin returned Plan schemaVersion {}, this host reads {}",
+            plan.schema_version,
+            catalyst_guard::recovery::PLAN_SCHEMA_VERSION
+        );
+    }
+    Ok(plan)
+}
+
+async fn recover_live(
+    args: &RecoverArgs,
+    config: &RecoveryConfig,
+    now: i64,
+    plugin: Option<&Plugin>,
+) -> Result<u8> {
     let client = client(&args.cluster).await?;
     let mut req = Requests::default();
     let snap = take_snapshot(&client, &args.cluster, config, now, &mut req).await?;
-    let plan = decide(&snap, config, now);
+    let plan = plan_for(plugin, &snap, config, now)?;
     if args.dry_run {
         crate::print(&(plan.to_json() + "\n"))?;
         return Ok(u8::from(plan.guardrail.tripped));

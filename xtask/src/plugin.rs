@@ -1,9 +1,85 @@
 //! The WebAssembly component plugin: build and benchmark.
+//!
+//! `build-wasm` builds `plugin/` for `wasm32-wasip2` with the size-optimised
+//! `wasm-release` profile and installs it as `<target>/plugin/catalyst-guard.wasm` and
+//! next to the debug and release binaries (where the host looks by default), plus the
+//! two hostile components the safety tests need.
 
-use anyhow::Result;
+use std::path::PathBuf;
 
-/// `cargo xtask build-wasm`: builds the plugin component.
+use anyhow::{Context, Result};
+
+/// The cargo target directory (honours `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                crate::root().join(p)
+            }
+        })
+        .unwrap_or_else(|| crate::root().join("target"))
+}
+
+/// Where the plugin artifacts are installed.
+pub fn plugin_dir() -> PathBuf {
+    target_dir().join("plugin")
+}
+
+fn build_component(package: &str, features: &[&str]) -> Result<PathBuf> {
+    let mut args = vec![
+        "build",
+        "--quiet",
+        "--profile",
+        "wasm-release",
+        "--target",
+        "wasm32-wasip2",
+        "-p",
+        package,
+    ];
+    if !features.is_empty() {
+        args.push("--features");
+        args.extend_from_slice(features);
+    }
+    crate::run(env!("CARGO"), &args)?;
+    let file = format!("{}.wasm", package.replace('-', "_"));
+    Ok(target_dir().join("wasm32-wasip2/wasm-release").join(file))
+}
+
+fn install(from: &PathBuf, to: PathBuf) -> Result<()> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::copy(from, &to)
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    Ok(())
+}
+
+/// `cargo xtask build-wasm`: builds the plugin component (and the hostile test ones).
 pub fn build_wasm(_args: &[&str]) -> Result<()> {
+    crate::ensure_wasm_targets()?;
+    let plugin = build_component("catalyst-guard-plugin", &[])?;
+    install(&plugin, plugin_dir().join("catalyst-guard.wasm"))?;
+    for profile in ["debug", "release"] {
+        install(
+            &plugin,
+            target_dir().join(profile).join("catalyst-guard.wasm"),
+        )?;
+    }
+    for feature in ["loop", "memory"] {
+        let hostile = build_component("catalyst-guard-hostile", &[feature])?;
+        install(
+            &hostile,
+            plugin_dir().join(format!("hostile-{feature}.wasm")),
+        )?;
+    }
+    let size = std::fs::metadata(plugin_dir().join("catalyst-guard.wasm"))?.len();
+    eprintln!(
+        "plugin: {} ({size} bytes)",
+        plugin_dir().join("catalyst-guard.wasm").display()
+    );
     Ok(())
 }
 

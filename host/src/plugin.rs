@@ -1,0 +1,414 @@
+//! Runs the catalyst-guard core as an untrusted WebAssembly component (`wit/guard.wit`).
+//!
+//! The plugin is loaded once, compiled (or loaded precompiled from a cache keyed by the
+//! wasmtime version, the engine's compatibility hash and the plugin's SHA-256), and
+//! instantiated afresh for every call, so calls never share guest state. Every call is
+//! bounded: an epoch deadline (default 2 s) and a memory cap (default 256 MiB). A trap,
+//! a timeout or an over-budget plugin is an error, never a partial result.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+use catalyst_guard::lint::{Finding, Report, Severity, SourceFile};
+
+/// Host bindings generated from `wit/guard.wit`.
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit/guard.wit",
+        world: "guard",
+    });
+}
+
+use bindings::catalyst::guard::types as wit;
+use bindings::{Guard, GuardPre};
+
+/// Environment variable naming the plugin file.
+pub const PLUGIN_ENV: &str = "CATALYST_GUARD_PLUGIN";
+/// Environment variable naming the precompiled-plugin cache directory.
+pub const CACHE_ENV: &str = "CATALYST_GUARD_CACHE_DIR";
+/// File name of the plugin next to the binary or in a `lib/catalyst-guard` folder.
+pub const PLUGIN_FILE: &str = "catalyst-guard.wasm";
+
+/// How long one epoch tick is; deadlines are counted in ticks.
+const TICK: Duration = Duration::from_millis(10);
+
+/// Per-call bounds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Wall-clock budget of one call.
+    pub deadline: Duration,
+    /// Most linear memory the plugin may grow to, in bytes.
+    pub memory: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_secs(2),
+            memory: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why the plugin could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    /// The plugin file could not be read or compiled.
+    #[error("cannot load plugin `{path}`: {message}")]
+    Load {
+        /// The plugin path.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The call ran past its deadline.
+    #[error("plugin call `{call}` exceeded its {deadline:?} deadline and was stopped")]
+    Timeout {
+        /// The exported function.
+        call: &'static str,
+        /// The deadline.
+        deadline: Duration,
+    },
+    /// The plugin tried to grow its memory past the cap.
+    #[error("plugin call `{call}` exceeded its memory cap of {limit} bytes and was stopped")]
+    Memory {
+        /// The exported function.
+        call: &'static str,
+        /// The cap.
+        limit: usize,
+    },
+    /// Any other trap.
+    #[error("plugin call `{call}` trapped: {message}")]
+    Trap {
+        /// The exported function.
+        call: &'static str,
+        /// The trap.
+        message: String,
+    },
+    /// The plugin answered with an error (bad configuration, bad snapshot).
+    #[error("{0}")]
+    Guest(String),
+}
+
+struct State {
+    limits: StoreLimits,
+}
+
+/// A loaded plugin.
+pub struct Plugin {
+    engine: Engine,
+    pre: GuardPre<State>,
+    limits: Limits,
+    path: PathBuf,
+    ticker: Arc<AtomicBool>,
+    /// Whether the compiled code came from the cache.
+    pub from_cache: bool,
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        self.ticker.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Where to look for the plugin when no `--plugin` is given: `$CATALYST_GUARD_PLUGIN`,
+/// next to the executable, then `lib/catalyst-guard/` beside and above it, then the
+/// system locations.
+pub fn default_locations() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(p) = std::env::var_os(PLUGIN_ENV).filter(|p| !p.is_empty()) {
+        out.push(PathBuf::from(p));
+        return out;
+    }
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        out.push(dir.join(PLUGIN_FILE));
+        out.push(dir.join("../lib/catalyst-guard").join(PLUGIN_FILE));
+    }
+    out.push(PathBuf::from("/usr/local/lib/catalyst-guard").join(PLUGIN_FILE));
+    out.push(PathBuf::from("/usr/lib/catalyst-guard").join(PLUGIN_FILE));
+    out
+}
+
+/// The default cache directory: `$CATALYST_GUARD_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/catalyst-guard`, else `$HOME/.cache/catalyst-guard`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os(CACHE_ENV).filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("catalyst-guard"))
+}
+
+fn engine() -> Result<Engine, String> {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.wasm_component_model(true);
+    Engine::new(&config).map_err(|e| format!("{e:#}"))
+}
+
+/// The only capabilities a plugin gets. Rust's standard library on `wasm32-wasip2`
+/// imports WASI stdio, environment, exit and poll plumbing, which the core never calls
+/// (it does no I/O): each is linked as a function that traps, so any attempt at I/O
+/// stops the call. `wasi:random/insecure-seed` (the seed of std's `HashMap`) returns
+/// a constant, keeping evaluation deterministic and identical to the native build.
+fn sandbox_linker(engine: &Engine, component: &Component) -> wasmtime::Result<Linker<State>> {
+    let mut linker: Linker<State> = Linker::new(engine);
+    // Define the seed under the exact version the component asks for (it follows the
+    // toolchain's WASI version, e.g. `@0.2.6`).
+    for (name, _) in component.component_type().imports(engine) {
+        if name.starts_with("wasi:random/insecure-seed@") {
+            linker
+                .instance(name)?
+                .func_wrap("insecure-seed", |_store, (): ()| {
+                    Ok(((0x6361_7461_6c79_7374_u64, 0x2d67_7561_7264_u64),))
+                })?;
+        }
+    }
+    linker.define_unknown_imports_as_traps(component)?;
+    Ok(linker)
+}
+
+/// The cache file name for a plugin: content hash, wasmtime version and the engine's
+/// compatibility hash, so a different wasmtime or engine setting never reads it.
+fn cache_key(engine: &Engine, bytes: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let digest = Sha256::digest(bytes);
+    let content: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    format!(
+        "{content}-wasmtime-{}-{:016x}.cwasm",
+        wasmtime_version(),
+        h.finish()
+    )
+}
+
+/// The wasmtime version this host embeds.
+pub fn wasmtime_version() -> &'static str {
+    "48.0.8"
+}
+
+/// Reads a cache entry: 32 bytes of SHA-256 over the rest, then wasmtime's artifact.
+/// A truncated or corrupted file is rejected before wasmtime sees it.
+fn read_cached(engine: &Engine, path: &Path) -> Option<Component> {
+    let data = std::fs::read(path).ok()?;
+    let (sum, artifact) = data.split_at_checked(32)?;
+    if Sha256::digest(artifact).as_slice() != sum {
+        return None;
+    }
+    // SAFETY: `Component::deserialize` trusts that the bytes are a wasmtime artifact
+    // produced by a compatible engine. This file was written by `write_cached` below
+    // from `Engine::precompile_component` output, under a name that includes the
+    // wasmtime version and the engine compatibility hash, and its checksum was just
+    // verified. The cache directory is the user's own (not shared) directory.
+    #[expect(
+        unsafe_code,
+        reason = "loading our own precompiled plugin from the cache; see SAFETY above"
+    )]
+    let component = unsafe { Component::deserialize(engine, artifact) };
+    component.ok()
+}
+
+fn write_cached(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut data = Sha256::digest(artifact).to_vec();
+    data.extend_from_slice(artifact);
+    // Write then rename: a concurrent or interrupted run never sees a partial file.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, &data)?;
+    std::fs::rename(&tmp, path)
+}
+
+impl Plugin {
+    /// Loads and prepares a plugin; `cache` is the precompiled-artifact directory.
+    pub fn load(path: &Path, limits: Limits, cache: Option<&Path>) -> Result<Self, PluginError> {
+        let load_err = |message: String| PluginError::Load {
+            path: path.to_path_buf(),
+            message,
+        };
+        let bytes = std::fs::read(path).map_err(|e| load_err(e.to_string()))?;
+        let engine = engine().map_err(load_err)?;
+        let cached = cache.map(|dir| dir.join(cache_key(&engine, &bytes)));
+        let mut from_cache = false;
+        let component = match cached.as_deref().and_then(|p| read_cached(&engine, p)) {
+            Some(c) => {
+                from_cache = true;
+                c
+            }
+            None => {
+                let artifact = engine.precompile_component(&bytes).map_err(|e| {
+                    load_err(format!("not a valid catalyst-guard component: {e:#}"))
+                })?;
+                if let Some(p) = &cached
+                    && let Err(e) = write_cached(p, &artifact)
+                {
+                    // A read-only file system (the CronJob) only costs compile time.
+                    eprintln!(
+                        "note: cannot cache the compiled plugin at `{}`: {e}",
+                        p.display()
+                    );
+                }
+                // SAFETY: the artifact was produced a moment ago by this same engine.
+                #[expect(
+                    unsafe_code,
+                    reason = "deserialising an artifact this engine just produced"
+                )]
+                let component = unsafe { Component::deserialize(&engine, &artifact) };
+                component.map_err(|e| load_err(format!("{e:#}")))?
+            }
+        };
+        let linker = sandbox_linker(&engine, &component).map_err(|e| load_err(format!("{e:#}")))?;
+        let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
+            load_err(format!(
+                "the plugin needs imports this host does not provide: {e:#}"
+            ))
+        })?;
+        let pre = GuardPre::new(instance_pre)
+            .map_err(|e| load_err(format!("not a `catalyst:guard/guard` component: {e:#}")))?;
+        let ticker = Arc::new(AtomicBool::new(false));
+        let stop = ticker.clone();
+        let ticking = engine.clone();
+        std::thread::Builder::new()
+            .name("plugin-epoch".to_string())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    ticking.increment_epoch();
+                }
+            })
+            .map_err(|e| load_err(format!("cannot start the deadline timer: {e}")))?;
+        Ok(Self {
+            engine,
+            pre,
+            limits,
+            path: path.to_path_buf(),
+            ticker,
+            from_cache,
+        })
+    }
+
+    /// The plugin file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn store(&self) -> Store<State> {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(self.limits.memory)
+            .trap_on_grow_failure(true)
+            .build();
+        let mut store = Store::new(&self.engine, State { limits });
+        store.limiter(|s| &mut s.limits);
+        let ticks = (self.limits.deadline.as_millis() / TICK.as_millis()).max(1);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store
+    }
+
+    fn classify(&self, call: &'static str, e: &wasmtime::Error) -> PluginError {
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => PluginError::Timeout {
+                call,
+                deadline: self.limits.deadline,
+            },
+            _ if format!("{e:#}").contains("forcing trap when growing memory") => {
+                PluginError::Memory {
+                    call,
+                    limit: self.limits.memory,
+                }
+            }
+            _ => PluginError::Trap {
+                call,
+                message: format!("{e:#}"),
+            },
+        }
+    }
+
+    fn with<T>(
+        &self,
+        call: &'static str,
+        f: impl FnOnce(&Guard, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, PluginError> {
+        let mut store = self.store();
+        let guard = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| self.classify(call, &e))?;
+        f(&guard, &mut store).map_err(|e| self.classify(call, &e))
+    }
+
+    /// The plugin's version.
+    pub fn version(&self) -> Result<String, PluginError> {
+        self.with("version", |g, s| g.call_version(s))
+    }
+
+    /// Lints through the plugin.
+    pub fn lint(
+        &self,
+        files: &[SourceFile],
+        base: Option<&[SourceFile]>,
+        config: Option<&str>,
+    ) -> Result<Report, PluginError> {
+        let to_wit = |fs: &[SourceFile]| -> Vec<wit::SourceFile> {
+            fs.iter()
+                .map(|f| wit::SourceFile {
+                    path: f.path.clone(),
+                    text: f.text.clone(),
+                })
+                .collect()
+        };
+        let files = to_wit(files);
+        let base = base.map(to_wit);
+        let report = self.with("lint", |g, s| {
+            g.call_lint(s, &files, base.as_deref(), config)
+        })?;
+        let report = report.map_err(PluginError::Guest)?;
+        Ok(Report {
+            files_scanned: usize::try_from(report.files_scanned).unwrap_or(usize::MAX),
+            findings: report
+                .findings
+                .into_iter()
+                .map(|f| Finding {
+                    code: f.code,
+                    rule: f.rule,
+                    severity: match f.severity {
+                        wit::Severity::Info => Severity::Info,
+                        wit::Severity::Warning => Severity::Warning,
+                        wit::Severity::Error => Severity::Error,
+                    },
+                    path: f.path,
+                    line: f.line,
+                    col: f.col,
+                    width: f.width,
+                    message: f.message,
+                    help: f.help,
+                })
+                .collect(),
+        })
+    }
+
+    /// Decides through the plugin; JSON in, Plan JSON out.
+    pub fn decide(&self, snapshot: &str, config: &str, now: i64) -> Result<String, PluginError> {
+        let plan = self.with("decide", |g, s| g.call_decide(s, snapshot, config, now))?;
+        plan.map_err(PluginError::Guest)
+    }
+
+    /// Every rule's code and name, from the plugin.
+    pub fn rule_codes(&self) -> Result<Vec<(String, String)>, PluginError> {
+        let rules = self.with("rules", |g, s| g.call_rules(s))?;
+        Ok(rules.into_iter().map(|r| (r.code, r.name)).collect())
+    }
+}
