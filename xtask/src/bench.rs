@@ -98,18 +98,24 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     )
 }
 
-/// Runs the lint benchmark.
-pub fn lint(args: &[&str]) -> Result<()> {
-    let o = parse_options(args)?;
-    let root = crate::root();
-    let corpus_dir = root.join(format!("target/bench/lint-corpus-{}", o.blueprints));
+/// The generated lint corpus for `blueprints` components (generated once, reused).
+pub fn corpus_dir(blueprints: usize) -> Result<PathBuf> {
+    let corpus_dir = crate::root().join(format!("target/bench/lint-corpus-{blueprints}"));
     if !corpus_dir.exists() {
         eprintln!("generating corpus in {}", corpus_dir.display());
         let tmp = corpus_dir.with_extension("tmp");
         let _ = std::fs::remove_dir_all(&tmp);
-        corpus::generate(&tmp, o.blueprints)?;
+        corpus::generate(&tmp, blueprints)?;
         std::fs::rename(&tmp, &corpus_dir)?;
     }
+    Ok(corpus_dir)
+}
+
+/// Runs the lint benchmark.
+pub fn lint(args: &[&str]) -> Result<()> {
+    let o = parse_options(args)?;
+    let root = crate::root();
+    let corpus_dir = corpus_dir(o.blueprints)?;
     let mut paths = Vec::new();
     files_under(&corpus_dir, &mut paths)?;
     let mut total_bytes = 0u64;
@@ -204,8 +210,8 @@ pub fn lint(args: &[&str]) -> Result<()> {
     });
 
     let mut findings = 0;
-    let e2e = median(
-        (0..o.runs)
+    let mut run_lint = |engine: &[&str]| -> Result<Duration> {
+        let times = (0..o.runs)
             .map(|_| -> Result<Duration> {
                 let start = Instant::now();
                 let out = Command::new(&bin)
@@ -216,6 +222,7 @@ pub fn lint(args: &[&str]) -> Result<()> {
                         "--threads",
                         &o.threads.to_string(),
                     ])
+                    .args(engine)
                     .arg(&corpus_dir)
                     .output()?;
                 let elapsed = start.elapsed();
@@ -230,8 +237,29 @@ pub fn lint(args: &[&str]) -> Result<()> {
                 findings = json["findings"].as_array().map_or(0, Vec::len);
                 Ok(elapsed)
             })
-            .collect::<Result<Vec<_>>>()?,
-    );
+            .collect::<Result<Vec<_>>>()?;
+        Ok(median(times))
+    };
+    let e2e = run_lint(&["--engine", "native"])?;
+    // The same run through the WebAssembly plugin, if it has been built
+    // (`cargo xtask build-wasm`); the plugin lints on one thread, with a deadline
+    // raised for a corpus this size.
+    let plugin_path = crate::plugin::plugin_dir().join("catalyst-guard.wasm");
+    let plugin_arg = plugin_path.to_string_lossy().into_owned();
+    let e2e_plugin = if plugin_path.is_file() {
+        Some(run_lint(&[
+            "--engine",
+            "plugin",
+            "--plugin",
+            &plugin_arg,
+            "--plugin-deadline-ms",
+            "30000",
+            "--plugin-memory-mib",
+            "1024",
+        ])?)
+    } else {
+        None
+    };
 
     let secs = |d: Duration| d.as_secs_f64();
     println!("threads: {}", o.threads);
@@ -257,11 +285,18 @@ pub fn lint(args: &[&str]) -> Result<()> {
         secs(core_n) * 1e3
     );
     println!(
-        "end-to-end `catalyst-guard lint` (walk, read, lint, JSON): {:>8.1} ms  {:>6.1} MB/s  {:>8.0} files/s  ({findings} findings)",
+        "end-to-end `catalyst-guard lint --engine native` (walk, read, lint, JSON): {:>8.1} ms  {:>6.1} MB/s  {:>8.0} files/s  ({findings} findings)",
         secs(e2e) * 1e3,
         mb(total_bytes) / secs(e2e),
         paths.len() as f64 / secs(e2e)
     );
+    if let Some(p) = e2e_plugin {
+        println!(
+            "end-to-end `catalyst-guard lint --engine plugin`: {:>8.1} ms  {:>6.1} MB/s",
+            secs(p) * 1e3,
+            mb(total_bytes) / secs(p)
+        );
+    }
     println!(
         "ratio core lint / raw parse, in memory, {} threads: {:.2}x",
         o.threads,

@@ -68,6 +68,15 @@ fn secrets(i: usize) -> Vec<Value> {
         .collect()
 }
 
+/// Writes the generated cluster (`count` HelmReleases) as Snapshot JSON.
+pub fn write_snapshot(path: &std::path::Path, count: usize) -> Result<()> {
+    let now = parse_rfc3339(NOW).context("NOW")?;
+    let hrs: Vec<Value> = (0..count).map(|i| hr(i, now)).collect();
+    let secrets: Vec<Value> = (0..count).flat_map(secrets).collect();
+    std::fs::write(path, snapshot(&hrs, &secrets)?.to_json())?;
+    Ok(())
+}
+
 /// The same cluster as a Snapshot, built the way the host builds one.
 fn snapshot(hrs: &[Value], secrets: &[Value]) -> Result<Snapshot> {
     let items: Vec<Value> = hrs

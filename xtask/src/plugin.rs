@@ -1,7 +1,7 @@
 //! The WebAssembly component plugin: build and benchmark.
 //!
 //! `build-wasm` builds `plugin/` for `wasm32-wasip2` with the size-optimised
-//! `wasm-release` profile and installs it as `<target>/plugin/catalyst-guard.wasm` and
+//! `plugin-release` profile and installs it as `<target>/plugin/catalyst-guard.wasm` and
 //! next to the debug and release binaries (where the host looks by default), plus the
 //! two hostile components the safety tests need.
 
@@ -33,7 +33,7 @@ fn build_component(package: &str, features: &[&str]) -> Result<PathBuf> {
         "build",
         "--quiet",
         "--profile",
-        "wasm-release",
+        "plugin-release",
         "--target",
         "wasm32-wasip2",
         "-p",
@@ -45,7 +45,7 @@ fn build_component(package: &str, features: &[&str]) -> Result<PathBuf> {
     }
     crate::run(env!("CARGO"), &args)?;
     let file = format!("{}.wasm", package.replace('-', "_"));
-    Ok(target_dir().join("wasm32-wasip2/wasm-release").join(file))
+    Ok(target_dir().join("wasm32-wasip2/plugin-release").join(file))
 }
 
 fn install(from: &PathBuf, to: PathBuf) -> Result<()> {
@@ -83,7 +83,41 @@ pub fn build_wasm(_args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench plugin`.
-pub fn bench(_args: &[&str]) -> Result<()> {
-    anyhow::bail!("not implemented yet")
+/// `cargo xtask bench plugin`: builds the plugin, generates a 10,000-HelmRelease
+/// snapshot and the 3,000-blueprint lint corpus, and runs the host's `bench_plugin`
+/// example (release build) on them. The example holds the wasmtime code, so this
+/// crate stays small.
+pub fn bench(args: &[&str]) -> Result<()> {
+    if let Some(a) = args.first() {
+        anyhow::bail!("unknown option `{a}`");
+    }
+    build_wasm(&[])?;
+    let snapshot = target_dir().join("bench/snapshot-10000.json");
+    if let Some(dir) = snapshot.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    crate::bench_recover::write_snapshot(&snapshot, 10_000)?;
+    let corpus = crate::bench::corpus_dir(3000)?;
+    let plugin = plugin_dir().join("catalyst-guard.wasm");
+    let (plugin, snapshot, corpus) = (
+        plugin.to_string_lossy(),
+        snapshot.to_string_lossy(),
+        corpus.to_string_lossy(),
+    );
+    crate::run(
+        env!("CARGO"),
+        &[
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "catalyst-guard-host",
+            "--example",
+            "bench_plugin",
+            "--",
+            &plugin,
+            &snapshot,
+            &corpus,
+        ],
+    )
 }
