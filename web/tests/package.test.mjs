@@ -1,0 +1,54 @@
+// The npm package in web/pkg: what a React or Vite app imports. Checks that the
+// manifest points at files the build wrote, that the module is plain ES with no bare
+// imports (so no bundler plugin is needed), that the wasm is referenced the way Vite
+// and browsers resolve assets, and that the .d.ts declares every export.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'node:test';
+import { PKG, loadPackage } from './load-pkg.mjs';
+
+const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
+const EXPORTS = ['canonicalGiteaUrl', 'checkGiteaUrl', 'decodeLocationCode', 'lint', 'locationTable', 'rules'];
+
+test('the manifest points at files the build wrote', () => {
+  assert.equal(manifest.type, 'module');
+  for (const file of [manifest.main, manifest.module, manifest.types, ...manifest.files]) {
+    assert.ok(existsSync(join(PKG, file)), `${file} is missing: run \`cargo xtask web build\``);
+  }
+  assert.equal(manifest.exports['.'].default, manifest.main);
+  assert.equal(manifest.exports['.'].types, manifest.types);
+});
+
+test('the package version is the crate version', () => {
+  const cargo = readFileSync(new URL('../../Cargo.toml', import.meta.url), 'utf8');
+  const version = /\[workspace\.package\][^[]*?\nversion\s*=\s*"([^"]+)"/.exec(cargo)?.[1];
+  assert.ok(version, 'workspace version in Cargo.toml');
+  assert.equal(manifest.version, version);
+});
+
+test('the module is plain ES with no bare imports and a relative wasm URL', () => {
+  const js = readFileSync(join(PKG, manifest.main), 'utf8');
+  const imports = [...js.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+  for (const spec of imports) assert.ok(spec.startsWith('.'), `bare import ${spec} needs a bundler`);
+  assert.match(js, /new URL\('catalyst_guard_web_bg\.wasm', import\.meta\.url\)/);
+  assert.doesNotMatch(js, /require\(/);
+});
+
+test('the .d.ts declares every export and the result types', () => {
+  const dts = readFileSync(join(PKG, manifest.types), 'utf8');
+  for (const name of EXPORTS) assert.match(dts, new RegExp(`export function ${name}\\(`), name);
+  for (const type of ['LintReport', 'Finding', 'GiteaUrlCheck', 'GiteaUrlParts', 'DecodedLocation', 'RuleInfo', 'LocationTableInfo', 'FieldError']) {
+    assert.match(dts, new RegExp(`export (interface|type) ${type}\\b`), type);
+  }
+  assert.match(dts, /export function lint\(files: SourceFileInput\[\], config\?: LintConfig \| string \| null\): LintReport;/);
+  assert.match(dts, /export default function __wbg_init/);
+});
+
+test('the module exports exactly the documented API', async () => {
+  const mod = await loadPackage();
+  const functions = Object.keys(mod).filter((k) => typeof mod[k] === 'function' && k !== 'default' && k !== 'initSync');
+  assert.deepEqual(functions.sort(), EXPORTS);
+  assert.equal(mod.rules().length, 12);
+});
