@@ -110,7 +110,7 @@ fn main() {
     let native_decide = time(11, || decide(&snapshot, &config, now));
     let native_json = time(11, || {
         let s = Snapshot::from_json(&snapshot_json).expect("snapshot");
-        decide(&s, &config, now).to_json()
+        decide(&s, &config, now).to_json_compact()
     });
     let plugin_decide = time(11, || {
         plugin

@@ -155,6 +155,7 @@ fn engine() -> Result<Engine, String> {
     let mut config = Config::new();
     config.epoch_interruption(true);
     config.wasm_component_model(true);
+    config.parallel_compilation(false);
     Engine::new(&config).map_err(|e| format!("{e:#}"))
 }
 

@@ -340,7 +340,8 @@ pub fn run_recover(args: &RecoverArgs) -> Result<u8> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read snapshot `{}`", path.display()))?;
         let snap = Snapshot::from_json(&text).map_err(|e| anyhow!("`{}`: {e}", path.display()))?;
-        let plan = plan_for(plugin.as_ref(), &snap, &config, now)?;
+        drop(text);
+        let plan = plan_for(plugin.as_ref(), snap, &config, now)?;
         crate::print(&(plan.to_json() + "\n"))?;
         return Ok(u8::from(plan.guardrail.tripped));
     }
@@ -352,15 +353,19 @@ pub fn run_recover(args: &RecoverArgs) -> Result<u8> {
 /// untrusted input before anything acts on it.
 fn plan_for(
     plugin: Option<&Plugin>,
-    snap: &Snapshot,
+    snap: Snapshot,
     config: &RecoveryConfig,
     now: i64,
 ) -> Result<Plan> {
     let Some(plugin) = plugin else {
-        return Ok(decide(snap, config, now));
+        return Ok(decide(&snap, config, now));
     };
     let config_json = serde_json::to_string(config)?;
-    let plan_json = plugin.decide(&snap.to_json(), &config_json, now)?;
+    let wire = snap.to_json_compact();
+    // Neither copy is needed while the plugin works on its own: free them first.
+    drop(snap);
+    let plan_json = plugin.decide(&wire, &config_json, now)?;
+    drop(wire);
     let plan: Plan =
         serde_json::from_str(&plan_json).context("the plugin returned a malformed Plan")?;
     if plan.schema_version != catalyst_guard::recovery::PLAN_SCHEMA_VERSION {
@@ -382,7 +387,7 @@ async fn recover_live(
     let client = client(&args.cluster).await?;
     let mut req = Requests::default();
     let snap = take_snapshot(&client, &args.cluster, config, now, &mut req).await?;
-    let plan = plan_for(plugin, &snap, config, now)?;
+    let plan = plan_for(plugin, snap, config, now)?;
     if args.dry_run {
         crate::print(&(plan.to_json() + "\n"))?;
         return Ok(u8::from(plan.guardrail.tripped));

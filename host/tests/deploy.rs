@@ -140,6 +140,11 @@ fn rbac_is_exactly_what_recover_needs_and_the_cronjob_is_hardened() {
     assert_eq!(c.str_at(&["resources", "requests", "cpu"]), Some("10m"));
     assert_eq!(c.str_at(&["resources", "requests", "memory"]), Some("32Mi"));
     assert_eq!(c.str_at(&["resources", "limits", "memory"]), Some("96Mi"));
+    let args = strings(c.get("args"));
+    assert!(
+        args.windows(2).any(|w| w == ["--engine", "plugin"]),
+        "the CronJob runs the plugin: {args:?}"
+    );
 
     let cm = kind("ConfigMap");
     let config = cm

@@ -41,11 +41,15 @@ pub fn lint_files(
     Ok(lint::lint(&files, base.as_deref(), &config))
 }
 
-/// Decides with the core, JSON in and out.
-pub fn decide_json(snapshot: &str, config: &str, now: i64) -> Result<String, String> {
-    let snapshot = Snapshot::from_json(snapshot).map_err(|e| e.to_string())?;
+/// Decides with the core, compact JSON in and out. Takes the snapshot text by value
+/// and frees it once parsed: linear memory never shrinks, so every copy alive at the
+/// same time adds to the plugin's peak.
+pub fn decide_json(snapshot: String, config: &str, now: i64) -> Result<String, String> {
+    let parsed = Snapshot::from_json(&snapshot).map_err(|e| e.to_string());
+    drop(snapshot);
+    let snapshot = parsed?;
     let config = RecoveryConfig::from_json(config)?;
-    Ok(decide(&snapshot, &config, now).to_json())
+    Ok(decide(&snapshot, &config, now).to_json_compact())
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -114,7 +118,7 @@ mod exports {
         }
 
         fn decide(snapshot: String, config: String, now: i64) -> Result<String, String> {
-            super::decide_json(&snapshot, &config, now)
+            super::decide_json(snapshot, &config, now)
         }
     }
 }

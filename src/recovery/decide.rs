@@ -248,9 +248,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Pretty JSON.
+    /// Pretty JSON (what `--dry-run` prints).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Compact JSON (the wire from the plugin).
+    pub fn to_json_compact(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// Number of decisions in a class.

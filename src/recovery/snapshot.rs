@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The Snapshot schema version this build reads and writes.
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
@@ -190,82 +190,117 @@ pub enum SnapshotError {
     },
 }
 
-fn object_name(v: &Value) -> String {
-    let ns = v.get("namespace").and_then(Value::as_str);
-    let name = v
-        .get("name")
-        .or_else(|| v.get("secretName"))
-        .and_then(Value::as_str);
-    match (ns, name) {
-        (Some(ns), Some(n)) => format!(" (`{ns}/{n}`)"),
-        (None, Some(n)) => format!(" (`{n}`)"),
+fn object_name(raw: &RawValue) -> String {
+    #[derive(Deserialize)]
+    struct Name<'a> {
+        #[serde(borrow, default)]
+        namespace: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        name: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default, rename = "secretName")]
+        secret_name: Option<std::borrow::Cow<'a, str>>,
+    }
+    let Ok(n) = serde_json::from_str::<Name<'_>>(raw.get()) else {
+        return String::new();
+    };
+    match (n.namespace, n.name.or(n.secret_name)) {
+        (Some(ns), Some(name)) => format!(" (`{ns}/{name}`)"),
+        (None, Some(name)) => format!(" (`{name}`)"),
         _ => String::new(),
     }
 }
 
+/// The top level, with each object left as raw JSON: objects are then read one by one
+/// (so an error names the object) without first building a `Value` tree of the whole
+/// document, which costs several times the input's size.
+#[derive(Deserialize)]
+struct RawSnapshot<'a> {
+    #[serde(rename = "schemaVersion", default)]
+    schema_version: Option<&'a RawValue>,
+    #[serde(rename = "takenAt", default)]
+    taken_at: Option<String>,
+    #[serde(rename = "helmReleases", borrow, default)]
+    helm_releases: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    storage: Option<&'a RawValue>,
+}
+
 fn list<T: serde::de::DeserializeOwned>(
-    doc: &Value,
+    raw: Option<&RawValue>,
     field: &'static str,
 ) -> Result<Vec<T>, SnapshotError> {
-    let items = match doc.get(field) {
-        Some(Value::Array(items)) => items,
-        Some(Value::Null) | None => {
-            return Err(SnapshotError::Field {
-                field: field.to_string(),
-                message: "missing (use [] for none)".to_string(),
-            });
-        }
-        Some(_) => {
-            return Err(SnapshotError::Field {
-                field: field.to_string(),
-                message: "expected a list".to_string(),
-            });
-        }
+    let shape = |message: &str| SnapshotError::Field {
+        field: field.to_string(),
+        message: message.to_string(),
     };
+    let text = raw.map(|r| r.get().trim()).unwrap_or("null");
+    if text == "null" {
+        return Err(shape("missing (use [] for none)"));
+    }
+    if !text.starts_with('[') {
+        return Err(shape("expected a list"));
+    }
+    let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| shape(&e.to_string()))?;
     items
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            T::deserialize(item).map_err(|e| SnapshotError::Object {
+            serde_json::from_str(item.get()).map_err(|e| SnapshotError::Object {
                 field,
                 index,
                 name: object_name(item),
-                message: e.to_string(),
+                message: strip_position(&e.to_string()),
             })
         })
         .collect()
 }
 
+/// serde_json appends "at line L column C" relative to the object's own text, which
+/// means nothing to a reader of the whole file; the object index says where instead.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message.get(..i).unwrap_or(message).to_string(),
+        None => message.to_string(),
+    }
+}
+
 impl Snapshot {
     /// Reads a Snapshot from JSON, checking `schemaVersion` first.
     pub fn from_json(text: &str) -> Result<Self, SnapshotError> {
-        let doc: Value =
-            serde_json::from_str(text).map_err(|e| SnapshotError::Json(e.to_string()))?;
-        if !doc.is_object() {
-            return Err(SnapshotError::Json("expected a JSON object".to_string()));
+        let first = text.trim_start().chars().next();
+        if first != Some('{') {
+            // Distinguish "not JSON" from "JSON but not an object".
+            return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Ok(_) => SnapshotError::Json("expected a JSON object".to_string()),
+                Err(e) => SnapshotError::Json(e.to_string()),
+            });
         }
-        match doc.get("schemaVersion") {
-            Some(Value::Number(n)) if n.as_u64() == Some(u64::from(SNAPSHOT_SCHEMA_VERSION)) => {}
+        let raw: RawSnapshot<'_> =
+            serde_json::from_str(text).map_err(|e| SnapshotError::Json(e.to_string()))?;
+        match raw.schema_version.map(RawValue::get) {
+            Some(v) if v.trim() == SNAPSHOT_SCHEMA_VERSION.to_string().as_str() => {}
             other => {
                 return Err(SnapshotError::SchemaVersion {
-                    found: other.map_or_else(|| "(missing)".to_string(), Value::to_string),
+                    found: other.map_or_else(|| "(missing)".to_string(), str::to_string),
                 });
             }
         }
         Ok(Self {
             schema_version: SNAPSHOT_SCHEMA_VERSION,
-            taken_at: doc
-                .get("takenAt")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            helm_releases: list(&doc, "helmReleases")?,
-            storage: list(&doc, "storage")?,
+            taken_at: raw.taken_at,
+            helm_releases: list(raw.helm_releases, "helmReleases")?,
+            storage: list(raw.storage, "storage")?,
         })
     }
 
-    /// Serialises as pretty JSON.
+    /// Serialises as pretty JSON (files people read).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Serialises as compact JSON (the wire to the plugin).
+    pub fn to_json_compact(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 

@@ -174,52 +174,64 @@ pub fn run(args: &[&str]) -> Result<()> {
     if !status.success() {
         bail!("release build failed");
     }
-    let server = apiserver::FakeApiServer::start(hrs, secrets);
-    let dir = std::env::temp_dir().join(format!("catalyst-guard-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let kubeconfig = server.write_kubeconfig(&dir);
-    let config_path = dir.join("config.yaml");
-    std::fs::write(&config_path, "suspendPause: 0s\n")?;
-    let start = Instant::now();
-    let mut child = Command::new(root.join("target/release/catalyst-guard"))
-        .arg("recover")
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .arg("--config")
-        .arg(&config_path)
-        .args(["--now", NOW])
-        .stdout(std::process::Stdio::null())
-        .spawn()?;
-    // VmHWM is a high-water mark: the last value read before exit is the peak (to
-    // within the polling interval's allocations).
-    let mut peak = 0;
-    let mut cpu = 0.0f64;
-    let exit = loop {
-        if let Some(k) = vm_hwm_kib(child.id()) {
-            peak = peak.max(k);
-        }
-        if let Some(c) = cpu_secs(child.id()) {
-            cpu = cpu.max(c);
-        }
-        if let Some(s) = child.try_wait()? {
-            break s;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let wall = start.elapsed();
-    let requests = server.requests();
-    let lists = requests.iter().filter(|r| r.method == "GET").count();
-    let writes = requests.len() - lists;
-    let _ = std::fs::remove_dir_all(&dir);
-    println!(
-        "end to end `catalyst-guard recover` vs in-process API server: {:.0} ms wall ({:.2} s CPU in the binary), exit {:?}, {} API requests ({} list pages, {} writes), peak RSS {:.1} MiB",
-        wall.as_secs_f64() * 1e3,
-        cpu,
-        exit.code(),
-        requests.len(),
-        lists,
-        writes,
-        peak as f64 / 1024.0
-    );
+    crate::plugin::build_wasm(&[])?;
+    let plugin = crate::plugin::plugin_dir().join("catalyst-guard.wasm");
+    let plugin = plugin.to_string_lossy().into_owned();
+    for engine in [
+        vec!["--engine", "native"],
+        vec!["--engine", "plugin", "--plugin", plugin.as_str()],
+    ] {
+        // A fresh cluster per engine: the first run's writes would make the second a no-op.
+        let server = apiserver::FakeApiServer::start(hrs.clone(), secrets.clone());
+        let dir = std::env::temp_dir().join(format!("catalyst-guard-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let kubeconfig = server.write_kubeconfig(&dir);
+        let config_path = dir.join("config.yaml");
+        std::fs::write(&config_path, "suspendPause: 0s\n")?;
+        let start = Instant::now();
+        let mut child = Command::new(root.join("target/release/catalyst-guard"))
+            .arg("recover")
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .arg("--config")
+            .arg(&config_path)
+            .args(["--now", NOW])
+            .args(&engine)
+            .env("CATALYST_GUARD_CACHE_DIR", dir.join("cache"))
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        // VmHWM is a high-water mark: the last value read before exit is the peak (to
+        // within the polling interval's allocations).
+        let mut peak = 0;
+        let mut cpu = 0.0f64;
+        let exit = loop {
+            if let Some(k) = vm_hwm_kib(child.id()) {
+                peak = peak.max(k);
+            }
+            if let Some(c) = cpu_secs(child.id()) {
+                cpu = cpu.max(c);
+            }
+            if let Some(s) = child.try_wait()? {
+                break s;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        let wall = start.elapsed();
+        let requests = server.requests();
+        let lists = requests.iter().filter(|r| r.method == "GET").count();
+        let writes = requests.len() - lists;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "end to end `catalyst-guard recover {}` vs in-process API server: {:.0} ms wall ({:.2} s CPU in the binary, plugin compile included), exit {:?}, {} API requests ({} list pages, {} writes), peak RSS {:.1} MiB",
+            engine[1],
+            wall.as_secs_f64() * 1e3,
+            cpu,
+            exit.code(),
+            requests.len(),
+            lists,
+            writes,
+            peak as f64 / 1024.0
+        );
+    }
     Ok(())
 }
