@@ -219,7 +219,7 @@ fn every_recovery_scenario_gives_an_identical_plan_through_the_plugin_and_native
             &RecoveryConfig::from_json(&config).expect("config"),
             now,
         )
-        .to_json();
+        .to_json_compact();
         let wasm = plugin
             .decide(&snapshot, &config, now)
             .expect("plugin decide");
