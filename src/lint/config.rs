@@ -79,7 +79,8 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn err(field: &str, pos: Pos, message: impl Into<String>) -> ConfigError {
+/// A configuration error at `pos` for `field` (shared with the recovery config).
+pub(crate) fn err(field: &str, pos: Pos, message: impl Into<String>) -> ConfigError {
     ConfigError {
         field: field.to_string(),
         line: pos.line,
@@ -101,14 +102,19 @@ fn single_char(node: Node<'_>, field: &str) -> Result<char, ConfigError> {
     }
 }
 
-fn string(node: Node<'_>, field: &str) -> Result<String, ConfigError> {
+/// A non-empty string value.
+pub(crate) fn string(node: Node<'_>, field: &str) -> Result<String, ConfigError> {
     match node.as_str() {
         Some(s) if !s.trim().is_empty() => Ok(s.to_string()),
         _ => Err(err(field, node.pos(), "expected a non-empty string")),
     }
 }
 
-fn map<'a>(node: Node<'a>, field: &str) -> Result<Vec<(Node<'a>, Node<'a>)>, ConfigError> {
+/// The entries of a mapping (a null value is an empty mapping).
+pub(crate) fn map<'a>(
+    node: Node<'a>,
+    field: &str,
+) -> Result<Vec<(Node<'a>, Node<'a>)>, ConfigError> {
     if node.is_null() {
         return Ok(Vec::new());
     }
@@ -118,7 +124,8 @@ fn map<'a>(node: Node<'a>, field: &str) -> Result<Vec<(Node<'a>, Node<'a>)>, Con
     Ok(node.entries().collect())
 }
 
-fn list<'a>(node: Node<'a>, field: &str) -> Result<Vec<Node<'a>>, ConfigError> {
+/// The items of a list (a null value is an empty list).
+pub(crate) fn list<'a>(node: Node<'a>, field: &str) -> Result<Vec<Node<'a>>, ConfigError> {
     if node.is_null() {
         return Ok(Vec::new());
     }

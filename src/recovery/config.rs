@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::time::{format_duration, parse_duration};
 use crate::lint::ConfigError;
+use crate::lint::config::{err, list, map, string};
 use crate::yaml::{self, Node, Pos};
 
 /// How a stuck HelmRelease is nudged.
@@ -120,15 +121,6 @@ impl Default for RecoveryConfig {
     }
 }
 
-fn err(field: &str, pos: Pos, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        field: field.to_string(),
-        line: pos.line,
-        col: pos.col,
-        message: message.into(),
-    }
-}
-
 fn scalar<'a>(node: Node<'a>, field: &str) -> Result<&'a str, ConfigError> {
     node.scalar()
         .filter(|_| !node.is_map() && !node.is_seq())
@@ -136,28 +128,10 @@ fn scalar<'a>(node: Node<'a>, field: &str) -> Result<&'a str, ConfigError> {
 }
 
 fn strings(node: Node<'_>, field: &str) -> Result<Vec<String>, ConfigError> {
-    if node.is_null() {
-        return Ok(Vec::new());
-    }
-    if !node.is_seq() {
-        return Err(err(field, node.pos(), "expected a list"));
-    }
-    node.items()
-        .map(|i| match i.as_str() {
-            Some(s) if !s.is_empty() => Ok(s.to_string()),
-            _ => Err(err(field, i.pos(), "expected a non-empty string")),
-        })
+    list(node, field)?
+        .into_iter()
+        .map(|i| string(i, field))
         .collect()
-}
-
-fn entries<'a>(node: Node<'a>, field: &str) -> Result<Vec<(Node<'a>, Node<'a>)>, ConfigError> {
-    if node.is_null() {
-        return Ok(Vec::new());
-    }
-    if !node.is_map() {
-        return Err(err(field, node.pos(), "expected a mapping"));
-    }
-    Ok(node.entries().collect())
 }
 
 fn unknown(field: &str, pos: Pos, expected: &str) -> ConfigError {
@@ -175,7 +149,7 @@ impl RecoveryConfig {
         let Some(root) = parsed.documents.first().and_then(|d| d.root()) else {
             return Ok(c);
         };
-        for (key, value) in entries(root, "(root)")? {
+        for (key, value) in map(root, "(root)")? {
             let name = key.scalar().unwrap_or_default();
             match name {
                 "stuckThreshold" => {
@@ -215,7 +189,7 @@ impl RecoveryConfig {
                     })?;
                 }
                 "strategies" => {
-                    for (k, v) in entries(value, name)? {
+                    for (k, v) in map(value, name)? {
                         let sub = k.scalar().unwrap_or_default();
                         let field = format!("strategies.{sub}");
                         let s = scalar(v, &field)?;
@@ -236,7 +210,7 @@ impl RecoveryConfig {
                     }
                 }
                 "namespaces" => {
-                    for (k, v) in entries(value, name)? {
+                    for (k, v) in map(value, name)? {
                         let sub = k.scalar().unwrap_or_default();
                         let field = format!("namespaces.{sub}");
                         match sub {
@@ -256,7 +230,7 @@ impl RecoveryConfig {
                     c.label_selector = s.to_string();
                 }
                 "annotations" => {
-                    for (k, v) in entries(value, name)? {
+                    for (k, v) in map(value, name)? {
                         let sub = k.scalar().unwrap_or_default();
                         let field = format!("annotations.{sub}");
                         let s = scalar(v, &field)?;

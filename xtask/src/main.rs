@@ -150,23 +150,9 @@ fn run_tests(cargo: &str, args: &[&str]) -> Result<(u64, u64)> {
     for line in std::io::BufReader::new(stdout).lines() {
         let line = line?;
         println!("{line}");
-        if let Some(rest) = line.strip_prefix("test result: ") {
-            let count = |word: &str| -> u64 {
-                rest.split(';')
-                    .find_map(|part| {
-                        part.trim()
-                            .strip_suffix(word)?
-                            .trim()
-                            .rsplit(' ')
-                            .next()?
-                            .parse()
-                            .ok()
-                    })
-                    .unwrap_or(0)
-            };
-            passed += count("passed");
-            failed += count("failed");
-        }
+        let (p, f) = web::libtest_counts(&line);
+        passed += p;
+        failed += f;
     }
     let status = child.wait()?;
     if !status.success() {

@@ -365,7 +365,7 @@ fn stream_counts(command: &mut Command, parse: fn(&str) -> (u64, u64)) -> Result
 
 /// Counts from a libtest / wasm-bindgen-test-runner line
 /// `test result: ok. 9 passed; 0 failed; ...`.
-fn libtest_counts(line: &str) -> (u64, u64) {
+pub fn libtest_counts(line: &str) -> (u64, u64) {
     let Some(rest) = line.strip_prefix("test result: ") else {
         return (0, 0);
     };
