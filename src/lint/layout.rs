@@ -29,16 +29,39 @@ pub enum Place<'a> {
 /// The template cluster folder name.
 pub const TEMPLATE: &str = "_template";
 
-/// Places a root-relative path.
+/// Places a root-relative path. Called several times per file on every run, so it
+/// rejects paths outside `platform/` and `clusters/` at once and finds the first four
+/// segments with a byte scan instead of collecting them.
 pub fn place(path: &str) -> Place<'_> {
-    let parts: Vec<&str> = path.split('/').collect();
-    match parts.as_slice() {
-        ["platform", name, "blueprint.yaml"] => Place::Blueprint(name),
-        ["platform", name, "chart", "Chart.yaml"] => Place::ChartYaml(name),
-        ["platform", name, "chart", "values.yaml"] => Place::Values(name),
-        ["platform", name, "chart", _, ..] => Place::ChartFile(name),
-        ["clusters", cluster, "bootstrap-kit", _, ..] if *cluster == TEMPLATE => Place::TemplateKit,
-        ["clusters", cluster, "bootstrap-kit", _, ..] => Place::LiveKit(cluster),
+    let is_platform = path.starts_with("platform/");
+    if !is_platform && !path.starts_with("clusters/") {
+        return Place::Other;
+    }
+    // Byte offsets of the first four '/' (ASCII, so slicing there keeps UTF-8 whole).
+    let mut cuts = [path.len(); 4];
+    let slashes = path.bytes().enumerate().filter(|(_, b)| *b == b'/');
+    for (cut, (i, _)) in cuts.iter_mut().zip(slashes) {
+        *cut = i;
+    }
+    let [first, second, third, fourth] = cuts;
+    let segment = |from: usize, to: usize| path.get(from.saturating_add(1)..to);
+    let (Some(name), Some(third_seg)) = (segment(first, second), segment(second, third)) else {
+        return Place::Other;
+    };
+    // `fourth_seg` is `None` when the path has only three segments.
+    let fourth_seg = if third < path.len() {
+        segment(third, fourth)
+    } else {
+        None
+    };
+    let deeper = fourth < path.len();
+    match (is_platform, third_seg, fourth_seg) {
+        (true, "blueprint.yaml", None) => Place::Blueprint(name),
+        (true, "chart", Some("Chart.yaml")) if !deeper => Place::ChartYaml(name),
+        (true, "chart", Some("values.yaml")) if !deeper => Place::Values(name),
+        (true, "chart", Some(_)) => Place::ChartFile(name),
+        (false, "bootstrap-kit", Some(_)) if name == TEMPLATE => Place::TemplateKit,
+        (false, "bootstrap-kit", Some(_)) => Place::LiveKit(name),
         _ => Place::Other,
     }
 }
@@ -79,5 +102,57 @@ mod tests {
         );
         assert_eq!(place("platform/flux/README.md"), Place::Other);
         assert_eq!(chart_component("platform/x/chart/values.yaml"), Some("x"));
+    }
+
+    /// The layout as slice patterns: the readable statement `place` must agree with.
+    fn place_by_segments(path: &str) -> Place<'_> {
+        let parts: Vec<&str> = path.split('/').collect();
+        match parts.as_slice() {
+            ["platform", name, "blueprint.yaml"] => Place::Blueprint(name),
+            ["platform", name, "chart", "Chart.yaml"] => Place::ChartYaml(name),
+            ["platform", name, "chart", "values.yaml"] => Place::Values(name),
+            ["platform", name, "chart", _, ..] => Place::ChartFile(name),
+            ["clusters", c, "bootstrap-kit", _, ..] if *c == TEMPLATE => Place::TemplateKit,
+            ["clusters", cluster, "bootstrap-kit", _, ..] => Place::LiveKit(cluster),
+            _ => Place::Other,
+        }
+    }
+
+    #[test]
+    fn place_agrees_with_the_segment_patterns() {
+        let segments = [
+            "platform",
+            "clusters",
+            "x",
+            "_template",
+            "chart",
+            "blueprint.yaml",
+            "Chart.yaml",
+            "values.yaml",
+            "bootstrap-kit",
+            "",
+            "templates",
+        ];
+        // Every path of up to five segments drawn from the layout's own words.
+        let mut paths = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for p in &frontier {
+                for s in segments {
+                    let q = if p.is_empty() {
+                        s.to_string()
+                    } else {
+                        format!("{p}/{s}")
+                    };
+                    next.push(q);
+                }
+            }
+            paths.extend(next.iter().cloned());
+            frontier = next;
+        }
+        for p in &paths {
+            assert_eq!(place(p), place_by_segments(p), "{p:?}");
+        }
     }
 }

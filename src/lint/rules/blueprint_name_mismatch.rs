@@ -1,7 +1,6 @@
 //! CG002: Blueprint name, chart name and `bp-<folder>` disagree, or one of the pair is
 //! missing.
 
-use super::components;
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
 
@@ -35,7 +34,7 @@ declare_rule! {
 }
 
 fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
-    for (name, c) in components(ctx.files) {
+    for (name, c) in ctx.components() {
         let expected = format!("bp-{name}");
         match (c.blueprint_file, c.any_chart_file) {
             (None, Some(chart_path)) => {

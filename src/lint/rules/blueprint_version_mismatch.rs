@@ -1,6 +1,5 @@
 //! CG001: `blueprint.yaml spec.version` and `chart/Chart.yaml version` out of lockstep.
 
-use super::components;
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
 
@@ -36,7 +35,7 @@ declare_rule! {
 }
 
 fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
-    for (name, c) in components(ctx.files) {
+    for (name, c) in ctx.components() {
         let (Some(path), Some(bp), Some(chart)) = (c.blueprint_file, c.blueprint, c.chart) else {
             continue;
         };

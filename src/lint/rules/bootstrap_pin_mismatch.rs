@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use super::components;
 use crate::lint::layout::{Place, place};
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{RepoCtx, Severity, Sink};
@@ -46,7 +45,7 @@ declare_rule! {
 }
 
 fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
-    let comps = components(ctx.files);
+    let comps = ctx.components();
     if comps.is_empty() {
         // Only cluster folders were scanned: nothing to compare pins against.
         return;

@@ -54,7 +54,7 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
     let now = chart_hashes(ctx.files);
     let before = chart_hashes(base);
     let base_components = components(base);
-    for (name, c) in components(ctx.files) {
+    for (name, c) in ctx.components() {
         let (Some(path), Some(chart)) = (c.chart_file, c.chart) else {
             continue;
         };

@@ -1,6 +1,5 @@
 //! CG009: bp-* charts without `global.imageRegistry` in values.yaml.
 
-use super::components;
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
 
@@ -39,7 +38,7 @@ declare_rule! {
 }
 
 fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
-    for (name, c) in components(ctx.files) {
+    for (name, c) in ctx.components() {
         let (Some(chart_path), Some(chart)) = (c.chart_file, c.chart) else {
             continue;
         };

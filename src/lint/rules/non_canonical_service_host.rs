@@ -78,19 +78,26 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
             if is_key_path(host, after) || is_file_name(host) {
                 continue;
             }
-            let lower = host.to_ascii_lowercase();
-            if ctx.config.allowed_hosts.contains(&lower) {
+            if ctx
+                .config
+                .allowed_hosts
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(host))
+            {
                 continue;
             }
+            // Most hosts are canonical: check before computing a position, which
+            // needs the file's line index.
+            let Err(problem) = check_service_host(host, &ctx.config.locations) else {
+                continue;
+            };
             let pos = ctx.pos(at);
             if owned_lines.contains(&pos.line) {
                 continue;
             }
-            if let Err(problem) = check_service_host(host, &ctx.config.locations) {
-                sink.report(ctx.path, pos, problem.message)
-                    .width(u32::try_from(host.chars().count()).unwrap_or(1))
-                    .help(problem.help);
-            }
+            sink.report(ctx.path, pos, problem.message)
+                .width(u32::try_from(host.chars().count()).unwrap_or(1))
+                .help(problem.help);
         }
     }
 }
