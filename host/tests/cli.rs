@@ -71,12 +71,45 @@ fn the_bundled_example_has_errors_and_exits_1() {
         "{text}"
     );
     assert!(
+        text.contains(
+            "8 |   url: https://gitea.hfrp.openova.io/openova/platform.git\n  |        ^^^^"
+        ),
+        "the source line and caret are read back for files with findings: {text}"
+    );
+    assert!(
         text.lines().last().is_some_and(|l| l.ends_with("files")),
         "{text}"
     );
     assert!(
         !text.contains('\x1b'),
         "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn native_text_output_reads_back_source_lines_for_findings() {
+    // The native engine keeps no source text while linting; the text renderer reads
+    // back the files that have findings, in directory and in single-file mode.
+    let out = run(
+        &["lint", "--engine", "native", "examples/sovereign"],
+        repo_root(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "8 |   url: https://gitea.hfrp.openova.io/openova/platform.git\n  |        ^^^^"
+        ),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "docs/x.md", "tenants\n");
+    let out = run(&["lint", "--engine", "native", "docs/x.md"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("--> docs/x.md:1:1\n  |\n1 | tenants\n  | ^^^^^^^"),
+        "{}",
+        stdout(&out)
     );
 }
 
@@ -274,7 +307,7 @@ fn a_single_file_is_linted_without_cross_file_rules() {
     let out = run(&["lint", "docs/x.md"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stdout(&out).contains("--> docs/x.md:1:1"),
+        stdout(&out).contains("--> docs/x.md:1:1\n  |\n1 | tenants\n  | ^^^^^^^"),
         "{}",
         stdout(&out)
     );
