@@ -78,6 +78,14 @@ fn parse_events(texts: &[String]) -> usize {
     events
 }
 
+/// The core's own YAML step: saphyr events into the positions arena.
+fn parse_arena(texts: &[String]) -> usize {
+    texts
+        .iter()
+        .map(|t| catalyst_guard::yaml::parse(t).documents.len())
+        .sum()
+}
+
 fn parallel<T: Send>(texts: &[String], threads: usize, f: fn(&[String]) -> T) -> Vec<T> {
     let chunk = texts.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -161,6 +169,7 @@ pub fn lint(args: &[&str]) -> Result<()> {
 
     let raw_1 = time(o.runs, || parse_events(&yaml));
     let raw_n = time(o.runs, || parallel(&yaml, o.threads, parse_events));
+    let arena_n = time(o.runs, || parallel(&yaml, o.threads, parse_arena));
     // The same parse, but reading every file from disk first (page cache warm), split
     // across the same threads: the apples-to-apples baseline for the end-to-end run,
     // which also has to read what it parses.
@@ -206,38 +215,40 @@ pub fn lint(args: &[&str]) -> Result<()> {
                 .flatten()
                 .collect()
         });
-        lint::finish(analyses, None, &config).findings.len()
+        lint::finish(&analyses, None, &config).findings.len()
     });
 
     let mut findings = 0;
     let mut run_lint = |engine: &[&str]| -> Result<Duration> {
-        let times = (0..o.runs)
-            .map(|_| -> Result<Duration> {
-                let start = Instant::now();
-                let out = Command::new(&bin)
-                    .args([
-                        "lint",
-                        "--format",
-                        "json",
-                        "--threads",
-                        &o.threads.to_string(),
-                    ])
-                    .args(engine)
-                    .arg(&corpus_dir)
-                    .output()?;
-                let elapsed = start.elapsed();
-                if out.status.code() != Some(1) {
-                    bail!(
-                        "lint exited {:?}: {}",
-                        out.status.code(),
-                        String::from_utf8_lossy(&out.stderr)
-                    );
-                }
-                let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-                findings = json["findings"].as_array().map_or(0, Vec::len);
-                Ok(elapsed)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut once = || -> Result<Duration> {
+            let start = Instant::now();
+            let out = Command::new(&bin)
+                .args([
+                    "lint",
+                    "--format",
+                    "json",
+                    "--threads",
+                    &o.threads.to_string(),
+                ])
+                .args(engine)
+                .arg(&corpus_dir)
+                .output()?;
+            let elapsed = start.elapsed();
+            if out.status.code() != Some(1) {
+                bail!(
+                    "lint exited {:?}: {}",
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+            findings = json["findings"].as_array().map_or(0, Vec::len);
+            Ok(elapsed)
+        };
+        // One untimed run first, so every timed run sees a warm page cache (the
+        // release build just before can evict the corpus).
+        once()?;
+        let times = (0..o.runs).map(|_| once()).collect::<Result<Vec<_>>>()?;
         Ok(median(times))
     };
     let e2e = run_lint(&["--engine", "native"])?;
@@ -278,6 +289,11 @@ pub fn lint(args: &[&str]) -> Result<()> {
         "read from disk + raw parse, {} threads                  : {:>8.1} ms",
         o.threads,
         secs(read_parse_n) * 1e3
+    );
+    println!(
+        "catalyst-guard yaml::parse (events + positions arena), {} threads: {:>8.1} ms",
+        o.threads,
+        secs(arena_n) * 1e3
     );
     println!(
         "core lint in memory (analyze + finish), {} threads    : {:>8.1} ms",
