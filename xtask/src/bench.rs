@@ -78,14 +78,6 @@ fn parse_events(texts: &[String]) -> usize {
     events
 }
 
-/// The core's own YAML step: saphyr events into the positions arena.
-fn parse_arena(texts: &[String]) -> usize {
-    texts
-        .iter()
-        .map(|t| catalyst_guard::yaml::parse(t).documents.len())
-        .sum()
-}
-
 fn parallel<T: Send>(texts: &[String], threads: usize, f: fn(&[String]) -> T) -> Vec<T> {
     let chunk = texts.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -169,7 +161,6 @@ pub fn lint(args: &[&str]) -> Result<()> {
 
     let raw_1 = time(o.runs, || parse_events(&yaml));
     let raw_n = time(o.runs, || parallel(&yaml, o.threads, parse_events));
-    let arena_n = time(o.runs, || parallel(&yaml, o.threads, parse_arena));
     // The same parse, but reading every file from disk first (page cache warm), split
     // across the same threads: the apples-to-apples baseline for the end-to-end run,
     // which also has to read what it parses.
@@ -289,11 +280,6 @@ pub fn lint(args: &[&str]) -> Result<()> {
         "read from disk + raw parse, {} threads                  : {:>8.1} ms",
         o.threads,
         secs(read_parse_n) * 1e3
-    );
-    println!(
-        "catalyst-guard yaml::parse (events + positions arena), {} threads: {:>8.1} ms",
-        o.threads,
-        secs(arena_n) * 1e3
     );
     println!(
         "core lint in memory (analyze + finish), {} threads    : {:>8.1} ms",
