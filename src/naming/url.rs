@@ -176,9 +176,19 @@ pub fn check_gitea_url(url: &str, table: &LocationTable) -> Result<(), Problem> 
     } else {
         host.to_string()
     };
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // `path` is empty or starts with the one `/` after the host. Empty segments
+    // (`//org`, `/org//repo.git`, a trailing `/`) are not the canonical form; Git
+    // servers may tolerate them, but a URL compared as a string (the admission twins,
+    // Flux's own source matching) then differs from the canonical one.
+    let raw: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+    let segments: Vec<&str> = raw.iter().copied().filter(|s| !s.is_empty()).collect();
     let (org, repo) = match segments.as_slice() {
-        [org, repo] => (*org, *repo),
+        [org, repo] => {
+            if raw.len() != 2 {
+                problems.push(format!("path `{path}` has an empty segment"));
+            }
+            (*org, *repo)
+        }
         _ => {
             problems.push("path is not `/<org>/<repo>.git`".to_string());
             ("<org>", "<repo>.git")
@@ -297,6 +307,32 @@ mod tests {
             p.message
         );
         assert_eq!(p.help, "use `https://gitea.hfmp.example.io/acme/apps.git`");
+    }
+
+    #[test]
+    fn empty_path_segments_are_rejected_and_the_help_collapses_them() {
+        for url in [
+            "https://gitea.hfmp.openova.io//acme/app.git",
+            "https://gitea.hfmp.openova.io/acme//app.git",
+            "https://gitea.hfmp.openova.io/acme/app.git/",
+        ] {
+            let p = check(url).unwrap_err();
+            assert!(
+                p.message.contains("has an empty segment"),
+                "{url}: {}",
+                p.message
+            );
+            assert_eq!(
+                p.help, "use `https://gitea.hfmp.openova.io/acme/app.git`",
+                "{url}"
+            );
+        }
+        let p = check("https://gitea.hfmp.openova.io///").unwrap_err();
+        assert!(
+            p.message.contains("path is not `/<org>/<repo>.git`"),
+            "{}",
+            p.message
+        );
     }
 
     #[test]
