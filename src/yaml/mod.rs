@@ -111,13 +111,7 @@ fn to_id(n: usize) -> NodeId {
 /// Parses every document of `text`.
 pub fn parse(text: &str) -> Parsed {
     let mut out = Parsed::default();
-    let mut builder = Builder {
-        // Scalars copied into a document are at most the input's size; reserving a
-        // share up front avoids most of the regrowth that otherwise costs ~10% of a parse.
-        text_hint: text.len() / 2,
-        node_hint: text.len() / 12,
-        ..Builder::default()
-    };
+    let mut builder = Builder::default();
     for event in Parser::new_from_str(text) {
         let (event, span) = match event {
             Ok(ev) => ev,
@@ -128,6 +122,16 @@ pub fn parse(text: &str) -> Parsed {
         };
         let pos = pos_of(&span.start);
         let width = u32::try_from(span.len()).unwrap_or(u32::MAX);
+        if matches!(event, Event::DocumentStart(_)) {
+            // Scalars copied into a document are at most the text left; reserving a
+            // share up front avoids most of the regrowth that otherwise costs ~10%
+            // of a parse. Sized from here (a character offset, so only a hint), not
+            // the whole file, so a multi-document file does not reserve its size
+            // once per document.
+            let rest = text.len().saturating_sub(span.start.index());
+            builder.text_hint = rest / 2;
+            builder.node_hint = rest / 12;
+        }
         match builder.event(event, pos, width) {
             Ok(Some(doc)) => out.documents.push(doc),
             Ok(None) => {}
