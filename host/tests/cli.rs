@@ -237,6 +237,65 @@ fn bad_files_on_disk_become_findings_and_the_scan_continues() {
 }
 
 #[test]
+fn unreadable_directories_and_files_become_findings_and_the_scan_continues() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    write(root, "repo/docs/ok.md", "tenants\n");
+    write(root, "repo/secret/a.md", "minio\n");
+    write(root, "repo/unreadable.md", "k8gb\n");
+    // Root reads everything regardless of mode bits, so as root the binary runs as
+    // `nobody` (setpriv, util-linux); a copy of it sits where `nobody` can run it.
+    let bin = root.join("catalyst-guard");
+    std::fs::copy(env!("CARGO_BIN_EXE_catalyst-guard"), &bin).expect("copy binary");
+    for (path, m) in [
+        (root.to_path_buf(), 0o755),
+        (root.join("repo"), 0o755),
+        (root.join("repo/docs"), 0o755),
+        (root.join("repo/docs/ok.md"), 0o644),
+        (bin.clone(), 0o755),
+        (root.join("repo/secret"), 0o000),
+        (root.join("repo/unreadable.md"), 0o000),
+    ] {
+        mode(&path, m);
+    }
+    let uid = Command::new("id").arg("-u").output().expect("id -u");
+    let mut cmd = if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        Command::new(&bin)
+    };
+    let out = cmd
+        .args(["lint", "--engine", "native", "--format", "json", "repo"])
+        .current_dir(root)
+        .output()
+        .expect("setpriv runs (util-linux) when the tests run as root");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let found: Vec<String> = json["findings"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|f| format!("{} {} {}", f["code"], f["path"], f["message"]))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "\"CG007\" \"repo/docs/ok.md\" \"retired term `tenants`\"",
+            "\"CG000\" \"repo/secret\" \"cannot read: Permission denied (os error 13)\"",
+            "\"CG000\" \"repo/unreadable.md\" \"cannot read file: Permission denied (os error 13)\"",
+        ],
+        "both are reported by path and the readable file is still linted"
+    );
+}
+
+#[test]
 fn color_is_forced_or_suppressed_by_flag() {
     let out = run(
         &["lint", "examples/sovereign", "--color", "always"],
