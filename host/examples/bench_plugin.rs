@@ -117,11 +117,13 @@ fn main() {
             .decide(&snapshot_json, &config_json, now)
             .expect("plugin decide")
     });
+    // The plugin returns the compact wire format.
     assert_eq!(
         plugin
             .decide(&snapshot_json, &config_json, now)
             .expect("plan"),
-        decide(&snapshot, &config, now).to_json()
+        decide(&snapshot, &config, now).to_json_compact(),
+        "plugin and native plans differ"
     );
     println!(
         "decide, {} HelmReleases / {} storage entries: native {:.1} ms (decide only), native {:.1} ms (JSON in/out), plugin {:.1} ms (JSON in/out) -> plugin/native {:.2}x",
