@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result, bail};
-use ignore::{WalkBuilder, WalkState};
+use anyhow::{Context, Result};
 
 use catalyst_guard::lint::{
     self, Config, FileAnalysis, Finding, MAX_FILE_BYTES, Report, SourceFile, render,
 };
 
+use crate::walk::{self, Visit};
 use crate::{Format, LintArgs, git};
 
 /// Name of the per-repository configuration file.
@@ -151,12 +151,12 @@ fn sources_of(root: &Path, report: &Report, config: &Config) -> Vec<SourceFile> 
     paths.dedup();
     paths
         .into_iter()
-        .filter_map(
-            |rel| match read_file(&root.join(rel), rel.to_string(), config) {
+        .filter_map(|rel| {
+            match read_file(std::fs::File::open(root.join(rel)), rel.to_string(), config) {
                 Read::Text(src) => Some(src),
                 Read::Problem(_) => None,
-            },
-        )
+            }
+        })
         .collect()
 }
 
@@ -186,10 +186,28 @@ fn load_config(root: &Path, explicit: Option<&Path>) -> Result<(Config, Option<S
 /// What a scan produced: the sources (sorted by path; kept only when the plugin lints
 /// them), their analyses, and findings for files that could not be handed over as
 /// text.
+#[derive(Default)]
 struct Scanned {
     sources: Vec<SourceFile>,
     analyses: Vec<FileAnalysis>,
     input_findings: Vec<Finding>,
+}
+
+impl Scanned {
+    /// Adds what reading one file gave: its source (for the plugin), its analysis
+    /// (natively), or a finding saying why it could not be read.
+    fn add(&mut self, read: Read, config: &Config, analyze: bool) {
+        match read {
+            Read::Text(src) => {
+                if !analyze {
+                    self.sources.push(src);
+                } else if let Some(a) = lint::analyze(&src, config) {
+                    self.analyses.push(a);
+                }
+            }
+            Read::Problem(f) => self.input_findings.push(f),
+        }
+    }
 }
 
 enum Read {
@@ -197,9 +215,9 @@ enum Read {
     Problem(Finding),
 }
 
-fn read_file(path: &Path, rel: String, config: &Config) -> Read {
+fn read_file(file: std::io::Result<std::fs::File>, rel: String, config: &Config) -> Read {
     let problem = |msg: String| Read::Problem(lint::input_finding(&rel, msg, config));
-    let bytes = match read_capped(path) {
+    let bytes = match file.and_then(read_capped) {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(len)) => {
             return problem(format!(
@@ -222,15 +240,14 @@ fn read_file(path: &Path, rel: String, config: &Config) -> Read {
     }
 }
 
-/// Reads a file with one open, one fstat and one read: the contents, or `Err(size)` if
-/// it is over [`MAX_FILE_BYTES`]. `std::fs::read` after a size check costs two more
+/// Reads an open file with one fstat and one read: the contents, or `Err(size)` if it
+/// is over [`MAX_FILE_BYTES`]. `std::fs::read` after a size check costs two more
 /// syscalls per file (a second path lookup and an end-of-file probe), ~10% of a run on
 /// an 18,600-file tree. Reading through `take(size)` ends at the size seen at open
 /// without probing; a file that reports size 0 (procfs-like) is read to its end, still
 /// capped.
-fn read_capped(path: &Path) -> std::io::Result<std::result::Result<Vec<u8>, u64>> {
+fn read_capped(mut file: std::fs::File) -> std::io::Result<std::result::Result<Vec<u8>, u64>> {
     use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     let cap = MAX_FILE_BYTES as u64;
     if len > cap {
@@ -247,103 +264,46 @@ fn read_capped(path: &Path) -> std::io::Result<std::result::Result<Vec<u8>, u64>
 fn scan_one(path: &Path, config: &Config, analyze: bool) -> Scanned {
     let rel = path.to_string_lossy().replace('\\', "/");
     let rel = rel.strip_prefix("./").unwrap_or(&rel).to_string();
-    let mut out = Scanned {
-        sources: Vec::new(),
-        analyses: Vec::new(),
-        input_findings: Vec::new(),
-    };
-    match read_file(path, rel, config) {
-        Read::Text(src) => {
-            if !analyze {
-                out.sources.push(src);
-            } else if let Some(a) = lint::analyze(&src, config) {
-                out.analyses.push(a);
-            }
-        }
-        Read::Problem(f) => out.input_findings.push(f),
-    }
+    let mut out = Scanned::default();
+    out.add(
+        read_file(std::fs::File::open(path), rel, config),
+        config,
+        analyze,
+    );
     out
 }
 
-fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.to_string_lossy().replace('\\', "/")
-}
-
 fn scan_dir(root: &Path, config: &Config, threads: usize, analyze: bool) -> Result<Scanned> {
-    let out = Mutex::new(Scanned {
-        sources: Vec::new(),
-        analyses: Vec::new(),
-        input_findings: Vec::new(),
-    });
-    let walker = WalkBuilder::new(root)
-        .hidden(false)
-        // Like git (and so like Flux, which reads the repo from git), symlinked
-        // directories are not descended into: no loops, and no stat per entry.
-        .follow_links(false)
-        .require_git(false)
-        .threads(threads)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build_parallel();
-    walker.run(|| {
+    let out = Mutex::new(Scanned::default());
+    let visitor = || {
         let mut batch = Batch {
             out: &out,
-            local: Scanned {
-                sources: Vec::new(),
-                analyses: Vec::new(),
-                input_findings: Vec::new(),
-            },
+            local: Scanned::default(),
         };
-        Box::new(move |entry: Result<ignore::DirEntry, ignore::Error>| {
+        move |visit: Visit| {
             let local = &mut batch.local;
-            match entry {
-                Ok(entry) => {
-                    let is_file = entry
-                        .file_type()
-                        .is_some_and(|t| t.is_file() || (t.is_symlink() && entry.path().is_file()));
-                    if is_file {
-                        let rel = relative(root, entry.path());
-                        if lint::wants(&rel) && !config.is_excluded(&rel) {
-                            match read_file(entry.path(), rel, config) {
-                                Read::Text(src) => {
-                                    if !analyze {
-                                        local.sources.push(src);
-                                    } else if let Some(a) = lint::analyze(&src, config) {
-                                        local.analyses.push(a);
-                                    }
-                                }
-                                Read::Problem(f) => local.input_findings.push(f),
-                            }
-                        }
-                    }
+            match visit {
+                Visit::File { rel, file } => {
+                    local.add(read_file(file, rel, config), config, analyze);
                 }
-                Err(err) => {
-                    let path = walk_error_path(&err)
-                        .map_or_else(|| ".".to_string(), |p| relative(root, &p));
-                    local.input_findings.push(lint::input_finding(
-                        &path,
-                        walk_error_message(&err),
-                        config,
-                    ));
-                }
+                Visit::Error { rel, error } => local.input_findings.push(lint::input_finding(
+                    &rel,
+                    format!("cannot read: {error}"),
+                    config,
+                )),
             }
             if local.sources.len() + local.analyses.len() + local.input_findings.len() >= 64 {
                 batch.flush();
             }
-            WalkState::Continue
-        }) as Box<dyn FnMut(Result<ignore::DirEntry, ignore::Error>) -> WalkState + Send>
+        }
+    };
+    walk::walk(root, threads, visitor, |rel| {
+        lint::wants(rel) && !config.is_excluded(rel)
     });
     let mut scanned = out
         .into_inner()
         .map_err(|_| anyhow::anyhow!("a scan worker panicked"))?;
     scanned.sources.sort_by(|a, b| a.path.cmp(&b.path));
-    if scanned.sources.is_empty()
-        && scanned.analyses.is_empty()
-        && scanned.input_findings.is_empty()
-        && !root.is_dir()
-    {
-        bail!("`{}` is not a directory", root.display());
-    }
     Ok(scanned)
 }
 
@@ -367,29 +327,5 @@ impl Batch<'_> {
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
         self.flush();
-    }
-}
-
-fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
-    match err {
-        ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            walk_error_path(err)
-        }
-        _ => None,
-    }
-}
-
-fn walk_error_message(err: &ignore::Error) -> String {
-    match err {
-        ignore::Error::Loop { ancestor, .. } => format!(
-            "symlink loop back to `{}`; not followed",
-            ancestor.display()
-        ),
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
-            walk_error_message(err)
-        }
-        ignore::Error::Io(e) => format!("cannot read: {e}"),
-        other => format!("cannot read: {other}"),
     }
 }

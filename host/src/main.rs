@@ -5,6 +5,7 @@ mod engine;
 mod git;
 mod lint_cmd;
 mod recover;
+mod walk;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
