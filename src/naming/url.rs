@@ -96,13 +96,15 @@ fn host_problem(host: &str, table: &LocationTable) -> Option<(String, String)> {
             example(),
         ));
     }
-    let domain = domain.join(".");
     if is_stand_in(code) {
         return None;
     }
+    // Joined only for a message: most hosts a scan meets are canonical.
+    let domain = || domain.join(".");
     match table.decode(code) {
         Ok(loc) if loc.building_block.code == MANAGEMENT => None,
         Ok(loc) => {
+            let domain = domain();
             let fixed: String = code
                 .chars()
                 .enumerate()
@@ -116,11 +118,11 @@ fn host_problem(host: &str, table: &LocationTable) -> Option<(String, String)> {
         }
         Err(err) if code.chars().count() == 4 => Some((
             format!("host `{host}` has an invalid location code: {err}"),
-            format!("{service}.<location-code>.{domain}"),
+            format!("{service}.<location-code>.{}", domain()),
         )),
         Err(_) => Some((
             no_code(),
-            format!("{service}.<location-code>.{code}.{domain}"),
+            format!("{service}.<location-code>.{code}.{}", domain()),
         )),
     }
 }

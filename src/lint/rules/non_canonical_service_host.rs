@@ -146,9 +146,7 @@ fn is_key_path(host: &str, after: &str) -> bool {
 }
 
 fn is_file_name(host: &str) -> bool {
-    let labels: Vec<&str> = host.split('.').collect();
-    labels.len() == 2
-        && labels
-            .last()
-            .is_some_and(|ext| FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
+    host.split_once('.').is_some_and(|(_, ext)| {
+        !ext.contains('.') && FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
+    })
 }
