@@ -19,7 +19,7 @@ mod text;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{FileRole, Object, view};
+use crate::model::{self, FileRole, Object, view};
 use crate::yaml::{self, Pos};
 pub use config::{Config, ConfigError};
 pub use registry::{RULES, RuleMeta, find_rule};
@@ -365,14 +365,22 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
         return Some(analysis);
     }
     if kind == FileKind::Yaml {
-        let parsed = yaml::parse(&file.text);
         let role = FileRole::of(&file.path);
-        analysis.objects = parsed
-            .documents
-            .iter()
-            .filter_map(|d| view(d, role))
-            .collect();
-        if let Some(err) = parsed.error
+        let probed = match role {
+            FileRole::Values => model::values_objects(&file.text),
+            _ => None,
+        };
+        let (objects, error) = probed.unwrap_or_else(|| {
+            let parsed = yaml::parse(&file.text);
+            let objects = parsed
+                .documents
+                .iter()
+                .filter_map(|d| view(d, role))
+                .collect();
+            (objects, parsed.error)
+        });
+        analysis.objects = objects;
+        if let Some(err) = error
             && config.is_enabled(&rules::invalid_input::META)
         {
             let mut sink = Sink::new(&rules::invalid_input::META, config, &mut analysis.findings);

@@ -240,6 +240,26 @@ pub fn view(doc: &Document, role: FileRole) -> Option<Object> {
     }
 }
 
+/// The [`Values`] objects of a values.yaml, the same [`view`] gives, read without
+/// building a tree (values files are most of a Sovereign repo's YAML, and the tree
+/// would be read for one key). `None` when an alias decides the answer: then parse
+/// the file and [`view`] its documents.
+pub fn values_objects(text: &str) -> Option<(Vec<Object>, Option<crate::yaml::YamlError>)> {
+    let probed = crate::yaml::probe(text, "global", "imageRegistry")?;
+    let objects = probed
+        .documents
+        .iter()
+        .filter(|d| d.root_is_map)
+        .map(|d| {
+            Object::Values(Values {
+                has_image_registry: d.has_child,
+                pos: d.key.unwrap_or(d.start),
+            })
+        })
+        .collect();
+    Some((objects, probed.error))
+}
+
 /// Reads a Kubernetes object from a mapping node (e.g. an AdmissionReview's `object`).
 pub fn view_object(root: Node<'_>, pos: Pos) -> Option<Object> {
     let meta = Meta {
@@ -390,5 +410,33 @@ mod tests {
             panic!()
         };
         assert!(!v.has_image_registry);
+    }
+
+    #[test]
+    fn values_read_without_a_tree_equal_the_view_of_the_tree() {
+        for text in [
+            "global:\n  imageRegistry: ''\n",
+            "image: x\nglobal: {}\n",
+            "global: {}\nglobal: {imageRegistry: x}\n",
+            "a: 1\n---\n- b\n---\nglobal:\n  imageRegistry: x\n",
+            "global:\n  imageRegistry: x\n---\nbad: [\n",
+            "",
+        ] {
+            let parsed = crate::yaml::parse(text);
+            let viewed: Vec<Object> = parsed
+                .documents
+                .iter()
+                .filter_map(|d| view(d, FileRole::Values))
+                .collect();
+            assert_eq!(
+                values_objects(text),
+                Some((viewed, parsed.error)),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            values_objects("b: &b {imageRegistry: 1}\nglobal: *b\n"),
+            None
+        );
     }
 }

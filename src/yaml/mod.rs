@@ -13,6 +13,9 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
+mod probe;
+pub use probe::{Probe, Probed, probe};
+
 /// Deepest nesting of collections accepted in one document.
 pub const MAX_DEPTH: usize = 128;
 
