@@ -599,6 +599,15 @@ mod tests {
         std::os::unix::fs::symlink("docs/readme.md", root.join("link.md")).expect("symlink");
         std::os::unix::fs::symlink("docs", root.join("link-to-dir")).expect("symlink");
         std::os::unix::fs::symlink("missing", root.join("broken.md")).expect("symlink");
+        // Opening a FIFO for reading blocks until a writer comes: it must be skipped.
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            root.join("docs/pipe.md"),
+            FileType::Fifo,
+            Mode::RUSR | Mode::WUSR,
+            0,
+        )
+        .expect("mkfifo");
         let expected = reference(root);
         // The fixture exercises what it claims to.
         for (present, path) in [
@@ -615,6 +624,7 @@ mod tests {
             (true, "F nested/kept.md"),
             (true, "F link.md"),
             (false, "F link-to-dir/readme.md"),
+            (false, "F docs/pipe.md"),
         ] {
             assert_eq!(expected.contains(path), present, "{path} in {expected:?}");
         }
