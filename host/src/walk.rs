@@ -117,6 +117,9 @@ enum Job {
     /// A directory to list; `rel` is its path from the root, "" for the root.
     Dir {
         rel: String,
+        /// The path's bytes when a name on it is not UTF-8 (`rel` is then lossy and
+        /// names no file); `None` when `rel` is exact.
+        raw: Option<Vec<u8>>,
         rules: Option<Arc<Rules>>,
     },
     /// Files of a listed directory to open: each one's path from the root and its
@@ -183,6 +186,7 @@ impl Walker {
             queue: Mutex::new(Queue {
                 jobs: vec![Job::Dir {
                     rel: String::new(),
+                    raw: None,
                     rules,
                 }],
                 idle: 0,
@@ -205,7 +209,9 @@ impl Walker {
                 return;
             };
             match job {
-                Job::Dir { rel, rules } => self.read_dir(rel, rules, visit, wants, &mut local),
+                Job::Dir { rel, raw, rules } => {
+                    self.read_dir(rel, raw, rules, visit, wants, &mut local);
+                }
                 Job::Files { dir, files } => open_files(&dir, files, visit),
             }
             if local.len() > 1 && self.idle.load(Ordering::Relaxed) > 0 {
@@ -245,6 +251,7 @@ impl Walker {
     fn read_dir(
         &self,
         rel: String,
+        raw: Option<Vec<u8>>,
         rules: Option<Arc<Rules>>,
         visit: &mut impl FnMut(Visit),
         wants: &impl Fn(&str) -> bool,
@@ -269,7 +276,7 @@ impl Walker {
             // followed out of the tree.
             rustix::fs::openat(
                 &self.root_fd,
-                rel.as_str(),
+                rel_path(&rel, raw.as_deref()),
                 OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
                 Mode::empty(),
             )
@@ -289,11 +296,10 @@ impl Walker {
         let (dir, entries) = match listed {
             Ok(listed) => listed,
             Err(errno) => {
-                visit(Visit::Error {
+                return visit(Visit::Error {
                     rel: shown(&rel),
                     error: errno.into(),
                 });
-                return;
             }
         };
         let has = |n: &CStr| entries.iter().any(|(name, _)| name.as_c_str() == n);
@@ -303,8 +309,11 @@ impl Walker {
             git: has(c".git"),
         };
         let rules = if found.any() {
-            let (level, errors) =
-                found.build(&self.root_abs.join(&rel), Base::Inside(rel.clone()), rules);
+            let (level, errors) = found.build(
+                &self.root_abs.join(rel_path(&rel, raw.as_deref())),
+                Base::Inside(rel.clone()),
+                rules,
+            );
             for error in errors {
                 visit(Visit::Error {
                     rel: shown(&rel),
@@ -316,7 +325,15 @@ impl Walker {
             rules
         };
         let dir = Arc::new(dir);
-        let Ok(fd) = dir.fd() else { return };
+        let fd = match dir.fd() {
+            Ok(fd) => fd,
+            Err(errno) => {
+                return visit(Visit::Error {
+                    rel: shown(&rel),
+                    error: errno.into(),
+                });
+            }
+        };
         let mut batch = Vec::new();
         // File batches go on the stack after the subdirectories, so they come off it
         // first and the directory's descriptor is closed before its subtree is walked.
@@ -353,8 +370,18 @@ impl Walker {
                 continue;
             }
             if is_dir {
+                // Lossy conversion borrows exactly when the name is valid UTF-8.
+                let exact = raw.is_none() && matches!(name_str, std::borrow::Cow::Borrowed(_));
                 jobs.push(Job::Dir {
                     rel: path.clone(),
+                    raw: (!exact).then(|| {
+                        let mut bytes = raw.clone().unwrap_or_else(|| rel.clone().into_bytes());
+                        if !bytes.is_empty() {
+                            bytes.push(b'/');
+                        }
+                        bytes.extend_from_slice(name.to_bytes());
+                        bytes
+                    }),
                     rules: rules.clone(),
                 });
             } else if wants(&path) {
@@ -415,18 +442,30 @@ impl Walker {
     }
 }
 
+/// The path to open for a directory: its exact bytes if it has any, else `rel`.
+fn rel_path<'a>(rel: &'a str, raw: Option<&'a [u8]>) -> &'a Path {
+    use std::os::unix::ffi::OsStrExt;
+    raw.map_or(Path::new(rel), |bytes| {
+        Path::new(std::ffi::OsStr::from_bytes(bytes))
+    })
+}
+
 /// Opens `files` (names in `dir`) and hands each to the visitor.
 fn open_files(dir: &Dir, files: Vec<(String, CString)>, visit: &mut impl FnMut(Visit)) {
-    let Ok(fd) = dir.fd() else { return };
+    // `fd()` cannot fail on Linux; if it ever did, each file says so.
+    let fd = dir.fd();
     for (rel, name) in files {
-        let file = rustix::fs::openat(
-            fd,
-            name.as_c_str(),
-            OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map(File::from)
-        .map_err(io::Error::from);
+        let file = fd
+            .and_then(|fd| {
+                rustix::fs::openat(
+                    fd,
+                    name.as_c_str(),
+                    OFlags::RDONLY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+            })
+            .map(File::from)
+            .map_err(io::Error::from);
         visit(Visit::File { rel, file });
     }
 }
@@ -599,6 +638,16 @@ mod tests {
         std::os::unix::fs::symlink("docs/readme.md", root.join("link.md")).expect("symlink");
         std::os::unix::fs::symlink("docs", root.join("link-to-dir")).expect("symlink");
         std::os::unix::fs::symlink("missing", root.join("broken.md")).expect("symlink");
+        // A directory whose name is not UTF-8 (a truncated 4-byte sequence, which
+        // lossy conversion turns into a replacement character of the same length).
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let odd = root.join(std::ffi::OsStr::from_bytes(b"odd-\xF0\x9F\x98"));
+            std::fs::create_dir_all(odd.join("inner")).expect("mkdir");
+            std::fs::write(odd.join("inner/file.md"), "").expect("write");
+            std::fs::write(odd.join(".gitignore"), "skipped.md\n").expect("write");
+            std::fs::write(odd.join("skipped.md"), "").expect("write");
+        }
         // Opening a FIFO for reading blocks until a writer comes: it must be skipped.
         rustix::fs::mknodat(
             rustix::fs::CWD,
@@ -625,6 +674,8 @@ mod tests {
             (true, "F link.md"),
             (false, "F link-to-dir/readme.md"),
             (false, "F docs/pipe.md"),
+            (true, "F odd-\u{FFFD}/inner/file.md"),
+            (false, "F odd-\u{FFFD}/skipped.md"),
         ] {
             assert_eq!(expected.contains(path), present, "{path} in {expected:?}");
         }
