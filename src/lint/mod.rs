@@ -19,8 +19,8 @@ mod text;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{self, FileRole, Object, view};
-use crate::yaml::{self, Pos};
+use crate::model::{self, FileRole, Object};
+use crate::yaml::Pos;
 pub use config::{Config, ConfigError};
 pub use registry::{RULES, RuleMeta, find_rule};
 use suppress::Suppression;
@@ -365,20 +365,7 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
         return Some(analysis);
     }
     if kind == FileKind::Yaml {
-        let role = FileRole::of(&file.path);
-        let probed = match role {
-            FileRole::Values => model::values_objects(&file.text),
-            _ => None,
-        };
-        let (objects, error) = probed.unwrap_or_else(|| {
-            let parsed = yaml::parse(&file.text);
-            let objects = parsed
-                .documents
-                .iter()
-                .filter_map(|d| view(d, role))
-                .collect();
-            (objects, parsed.error)
-        });
+        let (objects, error) = model::objects(&file.text, FileRole::of(&file.path));
         analysis.objects = objects;
         if let Some(err) = error
             && config.is_enabled(&rules::invalid_input::META)

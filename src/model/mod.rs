@@ -240,11 +240,29 @@ pub fn view(doc: &Document, role: FileRole) -> Option<Object> {
     }
 }
 
-/// The [`Values`] objects of a values.yaml, the same [`view`] gives, read without
-/// building a tree (values files are most of a Sovereign repo's YAML, and the tree
-/// would be read for one key). `None` when an alias decides the answer: then parse
-/// the file and [`view`] its documents.
-pub fn values_objects(text: &str) -> Option<(Vec<Object>, Option<crate::yaml::YamlError>)> {
+/// Every recognised object of a file with role `role`, in document order, and the
+/// syntax error that stopped the parse, if any: [`view`] of each parsed document.
+/// values.yaml files (most of a Sovereign repo's YAML, read for one key) are probed
+/// without building a tree, with the same result.
+pub fn objects(text: &str, role: FileRole) -> (Vec<Object>, Option<crate::yaml::YamlError>) {
+    if matches!(role, FileRole::Values)
+        && let Some(read) = values_objects(text)
+    {
+        return read;
+    }
+    let parsed = crate::yaml::parse(text);
+    let objects = parsed
+        .documents
+        .iter()
+        .filter_map(|d| view(d, role))
+        .collect();
+    (objects, parsed.error)
+}
+
+/// The [`Values`] objects of a values.yaml, the same [`view`] gives, read by
+/// [`crate::yaml::probe`]. `None` when an alias decides the answer: then the file is
+/// parsed in full.
+fn values_objects(text: &str) -> Option<(Vec<Object>, Option<crate::yaml::YamlError>)> {
     let probed = crate::yaml::probe(text, "global", "imageRegistry")?;
     let objects = probed
         .documents
@@ -414,29 +432,34 @@ mod tests {
 
     #[test]
     fn values_read_without_a_tree_equal_the_view_of_the_tree() {
-        for text in [
+        let deep = format!("global:\n  imageRegistry: {}\n", "[".repeat(200));
+        let extra = [
             "global:\n  imageRegistry: ''\n",
             "image: x\nglobal: {}\n",
             "global: {}\nglobal: {imageRegistry: x}\n",
             "a: 1\n---\n- b\n---\nglobal:\n  imageRegistry: x\n",
             "global:\n  imageRegistry: x\n---\nbad: [\n",
             "",
-        ] {
-            let parsed = crate::yaml::parse(text);
-            let viewed: Vec<Object> = parsed
-                .documents
-                .iter()
-                .filter_map(|d| view(d, FileRole::Values))
-                .collect();
-            assert_eq!(
-                values_objects(text),
-                Some((viewed, parsed.error)),
-                "{text:?}"
-            );
+            "a: &a 1\nb: *a\nglobal: {imageRegistry: *a}\n",
+            deep.as_str(),
+        ];
+        for text in crate::yaml::probe::CASES.iter().copied().chain(extra) {
+            let parsed = parse(text);
+            let viewed = views(text, FileRole::Values);
+            let probed = values_objects(text);
+            assert_eq!(probed, Some((viewed, parsed.error)), "{text:?}");
+            assert_eq!(objects(text, FileRole::Values), probed.unwrap_or_default());
         }
+        // Where an alias decides the answer, the file is parsed in full instead.
+        let text = "b: &b {imageRegistry: 1}\nglobal: *b\n";
+        assert_eq!(values_objects(text), None);
+        let Object::Values(v) = one(text, FileRole::Values) else {
+            panic!()
+        };
+        assert!(v.has_image_registry);
         assert_eq!(
-            values_objects("b: &b {imageRegistry: 1}\nglobal: *b\n"),
-            None
+            objects(text, FileRole::Values),
+            (views(text, FileRole::Values), None)
         );
     }
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
-mod probe;
+pub(crate) mod probe;
 pub use probe::{Probe, Probed, probe};
 
 /// Deepest nesting of collections accepted in one document.

@@ -160,6 +160,11 @@ enum Level {
     Other,
 }
 
+/// values.yaml shapes the probe must read as the full parse does: flow and block,
+/// complex, quoted and duplicate keys, several documents, errors mid-file, stand-ins.
+#[cfg(test)]
+pub(crate) const CASES: &[&str] = tests::CASES;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,7 +192,7 @@ mod tests {
         }
     }
 
-    const CASES: &[&str] = &[
+    pub(super) const CASES: &[&str] = &[
         "",
         "global:\n  imageRegistry: ''\n",
         "global:\n  imageRegistry:\n",
