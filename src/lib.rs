@@ -18,6 +18,7 @@
 pub mod lint;
 pub mod model;
 pub mod naming;
+pub mod objects;
 pub mod recovery;
 pub mod version;
 pub mod yaml;

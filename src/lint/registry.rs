@@ -83,6 +83,7 @@ pub static RULES: &[&RuleMeta] = &[
     &rules::missing_image_registry_knob::META,
     &rules::chart_changed_without_version_bump::META,
     &rules::invalid_suppression::META,
+    &rules::inexact_blueprint_version::META,
 ];
 
 /// Finds a rule by code (`CG005`, case-insensitive) or name (`retired-term`).

@@ -49,6 +49,22 @@ export interface LintConfig {
 
 export type Severity = "error" | "warning" | "info";
 
+/** One finding of an object rule (`checkObject`). */
+export interface ObjectFinding {
+  code: string;
+  rule: string;
+  field: string;
+  value: string | null;
+  message: string;
+  help: string;
+}
+
+/** What `checkObject` returns. */
+export interface ObjectCheck {
+  kind: string;
+  findings: ObjectFinding[];
+}
+
 /** One diagnostic; `line` and `col` are 1-based, `col` and `width` in characters. */
 export interface Finding {
   code: string;
@@ -333,6 +349,39 @@ pub fn check_gitea_url(
     let json = with_config(config.as_ref(), |c| {
         api::gitea_url_json(&url, &c.locations).to_string()
     })
+    .map_err(|e| to_js_error(&e))?;
+    from_json(&json)
+}
+
+/// Judges one Kubernetes object (a plain object, as `JSON.parse` or a YAML parser
+/// gives it) with the core's object rules, exactly as the linter and the admission
+/// policy do: GitRepository URL (CG005), HelmRelease pin (CG004), Kustomization
+/// decryption (CG008), Blueprint version (CG012).
+#[wasm_bindgen(js_name = checkObject, unchecked_return_type = "ObjectCheck")]
+pub fn check_object(
+    #[wasm_bindgen(unchecked_param_type = "object")] object: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LintConfig | string | null")] config: Option<
+        JsValue,
+    >,
+) -> Result<JsValue, JsValue> {
+    let parsed = || -> Result<serde_json::Value, FieldError> {
+        if !is_plain_object(&object) {
+            return Err(FieldError::new(
+                "object",
+                format!("expected a Kubernetes object, got {}", describe(&object)),
+            ));
+        }
+        let text = JSON::stringify(&object)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| FieldError::new("object", "cannot be written as JSON"))?;
+        serde_json::from_str(&text).map_err(|e| FieldError::new("object", e.to_string()))
+    };
+    let object = parsed().map_err(|e| to_js_error(&e))?;
+    let json = with_config(config.as_ref(), |c| {
+        api::object_findings_json(&object, c).map(|v| v.to_string())
+    })
+    .and_then(|r| r)
     .map_err(|e| to_js_error(&e))?;
     from_json(&json)
 }

@@ -6,6 +6,7 @@ pub mod blueprint_name_mismatch;
 pub mod blueprint_version_mismatch;
 pub mod bootstrap_pin_mismatch;
 pub mod chart_changed_without_version_bump;
+pub mod inexact_blueprint_version;
 pub mod invalid_input;
 pub mod invalid_suppression;
 pub mod missing_image_registry_knob;

@@ -3,7 +3,7 @@
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
-use crate::naming::check_gitea_url;
+use crate::objects;
 
 declare_rule! {
     /// ## What it does
@@ -40,25 +40,19 @@ declare_rule! {
 }
 
 fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
+    // The rule itself is the core's object rule; this adapter adds file positions.
+    let settings = objects::Settings::new(&ctx.config.locations);
     for obj in ctx.objects {
         let Object::GitRepository(repo) = obj else {
             continue;
         };
-        let Some(url) = &repo.url else {
-            sink.report(
-                ctx.path,
-                repo.meta.pos,
-                format!("GitRepository `{}` has no `spec.url`", repo.meta.name_str()),
-            )
-            .help(
-                "set `spec.url: https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git`",
-            );
-            continue;
-        };
-        if let Err(problem) = check_gitea_url(&url.value, &ctx.config.locations) {
-            sink.report(ctx.path, url.pos, problem.message)
-                .width(url.width())
-                .help(problem.help);
+        let subject = format!("GitRepository `{}`", repo.meta.name_str());
+        let url = repo.url.as_ref();
+        let (pos, width) = url.map_or((repo.meta.pos, 1), |u| (u.pos, u.width()));
+        for f in objects::git_repository_url(&subject, url.map(|u| u.value.as_str()), &settings) {
+            sink.report(ctx.path, pos, f.message)
+                .width(width)
+                .help(f.help);
         }
     }
 }

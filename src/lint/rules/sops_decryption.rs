@@ -3,6 +3,7 @@
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
+use crate::objects;
 
 declare_rule! {
     /// ## What it does
@@ -35,6 +36,7 @@ declare_rule! {
 }
 
 fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
+    // The rule itself is the core's object rule; this adapter adds file positions.
     for obj in ctx.objects {
         let Object::Kustomization(k) = obj else {
             continue;
@@ -42,14 +44,11 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
         let Some(provider) = &k.decryption_provider else {
             continue;
         };
-        if provider.value.eq_ignore_ascii_case("sops") {
-            sink.report(
-                ctx.path,
-                provider.pos,
-                format!("Kustomization `{}` decrypts with `sops`", k.meta.name_str()),
-            )
-            .width(provider.width())
-            .help("remove `spec.decryption`; deliver secrets with External Secrets PushSecrets");
+        let subject = format!("Kustomization `{}`", k.meta.name_str());
+        for f in objects::kustomization_decryption(&subject, Some(&provider.value)) {
+            sink.report(ctx.path, provider.pos, f.message)
+                .width(provider.width())
+                .help(f.help);
         }
     }
 }

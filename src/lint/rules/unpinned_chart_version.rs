@@ -3,6 +3,7 @@
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
+use crate::objects;
 use crate::version::{PinKind, pin_kind};
 
 declare_rule! {
@@ -44,40 +45,26 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
     for obj in ctx.objects {
         match obj {
             Object::HelmRelease(hr) => {
-                if hr.chart_ref.is_some() {
-                    continue;
-                }
+                // The pin rule itself is the core's object rule (shared with the
+                // admission policy); this adapter adds file positions.
                 let Some(chart_pos) = hr.chart_pos else {
                     continue;
                 };
                 let chart = hr.chart.as_ref().map_or("the chart", |c| c.value.as_str());
-                match &hr.version {
-                    None => {
-                        sink.report(
-                            ctx.path,
-                            chart_pos,
-                            format!(
-                                "HelmRelease `{}` does not pin a version of `{chart}`",
-                                hr.meta.name_str()
-                            ),
-                        )
-                        .width(5)
-                        .help("set `spec.chart.spec.version` to an exact version such as `1.2.3`");
-                    }
-                    Some(v) if pin_kind(&v.value) == PinKind::Range => {
-                        sink.report(
-                            ctx.path,
-                            v.pos,
-                            format!(
-                                "HelmRelease `{}` pins `{chart}` with the range `{}`",
-                                hr.meta.name_str(),
-                                v.value
-                            ),
-                        )
-                        .width(v.width())
-                        .help("pin an exact version such as `1.2.3`");
-                    }
-                    Some(_) => {}
+                let subject = format!("HelmRelease `{}`", hr.meta.name_str());
+                let version = hr.version.as_ref();
+                let findings = objects::helm_release_pin(
+                    &subject,
+                    Some(chart),
+                    version.map(|v| v.value.as_str()),
+                    hr.chart_ref.is_some(),
+                    &objects::Settings::new(&ctx.config.locations),
+                );
+                let (pos, width) = version.map_or((chart_pos, 5), |v| (v.pos, v.width()));
+                for f in findings {
+                    sink.report(ctx.path, pos, f.message)
+                        .width(width)
+                        .help(f.help);
                 }
             }
             Object::Chart(chart) => {
