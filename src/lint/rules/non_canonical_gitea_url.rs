@@ -1,5 +1,6 @@
 //! CG005: GitRepository URLs that are not the canonical Gitea URL.
 
+use crate::lint::fix::{Fix, concrete_suggestion, replace_value};
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
@@ -56,9 +57,16 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
             continue;
         };
         if let Err(problem) = check_gitea_url(&url.value, &ctx.config.locations) {
-            sink.report(ctx.path, url.pos, problem.message)
+            let fix = concrete_suggestion(&problem.help)
+                .and_then(|canonical| replace_value(url, canonical))
+                .map(|edit| Fix::replace(format!("use `{}`", edit.text), edit));
+            let reported = sink
+                .report(ctx.path, url.pos, problem.message)
                 .width(url.width())
                 .help(problem.help);
+            if let Some(fix) = fix {
+                reported.fix(fix);
+            }
         }
     }
 }
