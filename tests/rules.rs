@@ -36,6 +36,7 @@ fn only(report: &Report, rule: &RuleMeta) -> Report {
             .cloned()
             .collect(),
         files_scanned: report.files_scanned,
+        baseline: None,
     }
 }
 

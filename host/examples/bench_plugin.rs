@@ -43,7 +43,7 @@ fn read_tree(dir: &Path, out: &mut Vec<SourceFile>, root: &Path) {
                 .expect("under root")
                 .to_string_lossy()
                 .replace('\\', "/");
-            if lint::wants(&rel) {
+            if lint::wants(&rel, &lint::Config::default()) {
                 out.push(SourceFile::new(
                     rel,
                     std::fs::read_to_string(&path).expect("UTF-8"),

@@ -6,93 +6,97 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
+use catalyst_guard::lint::baseline::Baseline;
 use catalyst_guard::lint::{
     self, Config, FileAnalysis, Finding, MAX_FILE_BYTES, Report, SourceFile, render,
 };
 
 use crate::walk::{self, Visit};
-use crate::{Format, LintArgs, git};
+use crate::{Format, LintArgs, fix, git};
 
 /// Name of the per-repository configuration file.
 pub const CONFIG_FILE: &str = ".catalyst-guard.yaml";
 
-/// Runs the command; returns the exit code (0 clean, 1 error findings).
+/// Runs the command; returns the exit code (0 clean, 1 error findings; with `--fix
+/// --dry-run`, 1 if a fix would change a file).
 pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let plugin = args.engine.load()?;
+    // Fixes are not part of the plugin contract (WIT): `--fix` lints natively.
+    let plugin = if args.fix { None } else { args.engine.load()? };
+    if (args.baseline.is_some() || args.write_baseline.is_some()) && args.paths.len() > 1 {
+        anyhow::bail!(
+            "`--baseline` and `--write-baseline` take one PATH (baseline paths are relative to it)"
+        );
+    }
+    if args.dry_run && !args.fix {
+        anyhow::bail!("`--dry-run` only applies to `--fix`");
+    }
+    let baseline = match &args.baseline {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read baseline `{}`", file.display()))?;
+            Some(Baseline::parse(&text).map_err(|e| anyhow::anyhow!("`{}`: {e}", file.display()))?)
+        }
+        None => None,
+    };
     let mut failed = false;
     let mut output = String::new();
     for path in &args.paths {
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-        let (root, files) = if meta.is_dir() {
-            (path.clone(), None)
-        } else {
-            (PathBuf::from("."), Some(path.clone()))
-        };
-        let (mut config, config_text) = load_config(&root, args.config.as_deref())?;
-        if files.is_some() {
-            config.disable_repo_rules();
+        let mut linted = lint_path(args, plugin.as_ref(), path, threads)?;
+        if args.fix {
+            let fixed = fix::fix_files(&linted.root, &linted.report, args.dry_run)?;
+            if args.dry_run {
+                output.push_str(&fixed.diff);
+                failed |= fixed.files > 0;
+                continue;
+            }
+            eprintln!("fixed {} findings in {} files", fixed.findings, fixed.files);
+            if fixed.files > 0 {
+                linted = lint_path(args, plugin.as_ref(), path, threads)?;
+            }
         }
-        // Natively, files are analysed as they are read, on every walker thread; the
-        // plugin gets the whole set in one call.
-        let analyze = plugin.is_none();
-        let scanned = match &files {
-            None => scan_dir(&root, &config, threads, analyze)?,
-            Some(file) => scan_one(file, &config, analyze),
-        };
-        let base = match &args.base {
-            Some(rev) => Some(git::chart_files_at(&root, rev)?),
-            None => None,
-        };
-        let Scanned {
+        let Linted {
+            root,
+            prefix,
+            config,
+            mut report,
             sources,
-            mut analyses,
-            input_findings,
-        } = scanned;
-        let mut report = match &plugin {
-            None => {
-                // Paths are unique, so an unstable sort is deterministic (and moves less).
-                analyses.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-                let base: Option<Vec<FileAnalysis>> =
-                    base.map(|b| b.iter().filter_map(|f| lint::analyze(f, &config)).collect());
-                let report = lint::finish(&analyses, base.as_deref(), &config);
-                // Freeing every file's objects takes milliseconds the user waits
-                // for; a thread of its own does it while the report is printed.
-                std::thread::spawn(move || drop(analyses));
-                report
-            }
-            Some(plugin) => {
-                let mut report = plugin.lint(&sources, base.as_deref(), config_text.as_deref())?;
-                if files.is_some() {
-                    report.findings.retain(|f| !is_repo_rule(&f.code));
-                }
-                report
-            }
-        };
-        if config.is_enabled(&lint::rules::invalid_input::META) {
-            report.findings.extend(input_findings);
-        }
-        report.findings.sort_by(|a, b| {
-            (&a.path, a.line, a.col, &a.code).cmp(&(&b.path, b.line, b.col, &b.code))
-        });
-        failed |= report.has_errors();
-        let prefix = if files.is_some() {
-            String::new()
-        } else {
-            display_root(&root)
-        };
+        } = linted;
         // Natively no source text is kept while linting (it would hold the whole
-        // tree in memory); text output shows source lines, so it reads back just the
-        // files that have findings.
-        let sources = if plugin.is_none() && args.format == Format::Text {
+        // tree in memory); text output and baselines need the lines of findings, so
+        // it reads back just the files that have findings.
+        let needs_text =
+            args.format == Format::Text || args.baseline.is_some() || args.write_baseline.is_some();
+        let sources = if plugin.is_none() && needs_text {
             sources_of(&root, &report, &config)
         } else {
             sources
         };
+        let lookup = |p: &str| {
+            sources
+                .binary_search_by(|s| s.path.as_str().cmp(p))
+                .ok()
+                .and_then(|i| sources.get(i))
+                .map(|s| s.text.as_str())
+        };
+        if let Some(file) = &args.write_baseline {
+            let recorded = Baseline::of(&report, &lookup);
+            std::fs::write(file, recorded.to_json())
+                .with_context(|| format!("cannot write baseline `{}`", file.display()))?;
+            eprintln!(
+                "recorded {} findings in `{}`",
+                recorded.findings.len(),
+                file.display()
+            );
+            return Ok(0);
+        }
+        if let Some(baseline) = &baseline {
+            baseline.apply(&mut report, &lookup);
+        }
+        failed |= report.has_errors();
         output.push_str(&render_report(
             &report,
             &sources,
@@ -103,6 +107,96 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
     }
     crate::print(&output)?;
     Ok(u8::from(failed))
+}
+
+/// One PATH linted: its report (filtered by `--new-from-rev`), and what rendering
+/// needs.
+struct Linted {
+    root: PathBuf,
+    prefix: String,
+    config: Config,
+    report: Report,
+    /// The sources the plugin linted (sorted by path); empty natively.
+    sources: Vec<SourceFile>,
+}
+
+fn lint_path(
+    args: &LintArgs,
+    plugin: Option<&catalyst_guard_host::plugin::Plugin>,
+    path: &Path,
+    threads: usize,
+) -> Result<Linted> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let (root, files) = if meta.is_dir() {
+        (path.to_path_buf(), None)
+    } else {
+        (PathBuf::from("."), Some(path.to_path_buf()))
+    };
+    let (mut config, config_text) = load_config(&root, args.config.as_deref())?;
+    if files.is_some() {
+        config.disable_repo_rules();
+    }
+    // Natively, files are analysed as they are read, on every walker thread; the
+    // plugin gets the whole set in one call.
+    let analyze = plugin.is_none();
+    let scanned = match &files {
+        None => scan_dir(&root, &config, threads, analyze)?,
+        Some(file) => scan_one(file, &config, analyze),
+    };
+    let base = match &args.base {
+        Some(rev) => Some(git::chart_files_at(&root, rev, &config)?),
+        None => None,
+    };
+    let Scanned {
+        sources,
+        mut analyses,
+        input_findings,
+    } = scanned;
+    let mut report = match plugin {
+        None => {
+            // Paths are unique, so an unstable sort is deterministic (and moves less).
+            analyses.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+            let base: Option<Vec<FileAnalysis>> =
+                base.map(|b| b.iter().filter_map(|f| lint::analyze(f, &config)).collect());
+            let report = lint::finish(&analyses, base.as_deref(), &config);
+            // Freeing every file's objects takes milliseconds the user waits
+            // for; a thread of its own does it while the report is printed.
+            std::thread::spawn(move || drop(analyses));
+            report
+        }
+        Some(plugin) => {
+            let mut report = plugin.lint(&sources, base.as_deref(), config_text.as_deref())?;
+            if files.is_some() {
+                report.findings.retain(|f| !is_repo_rule(&f.code));
+            }
+            report
+        }
+    };
+    if config.is_enabled(&lint::rules::invalid_input::META) {
+        report.findings.extend(input_findings);
+    }
+    report
+        .findings
+        .sort_by(|a, b| (&a.path, a.line, a.col, &a.code).cmp(&(&b.path, b.line, b.col, &b.code)));
+    if let Some(rev) = &args.new_from_rev {
+        let changed = git::changed_lines(&root, rev)?;
+        report
+            .findings
+            .retain(|f| changed.contains(&f.path, f.line));
+    }
+    let prefix = if files.is_some() {
+        String::new()
+    } else {
+        display_root(&root)
+    };
+    Ok(Linted {
+        root,
+        prefix,
+        config,
+        report,
+        sources,
+    })
 }
 
 fn display_root(root: &Path) -> String {
@@ -230,9 +324,12 @@ fn read_file(file: std::io::Result<std::fs::File>, rel: String, config: &Config)
     match String::from_utf8(bytes) {
         Ok(text) => Read::Text(SourceFile::new(rel, text)),
         // Opaque chart files (vendored .tgz) are only hashed: lossy text is enough.
-        Err(e) if lint::FileKind::of(&rel, "") == Some(lint::FileKind::Opaque) => Read::Text(
-            SourceFile::new(rel, String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        ),
+        Err(e) if lint::FileKind::of(&rel, "", config) == Some(lint::FileKind::Opaque) => {
+            Read::Text(SourceFile::new(
+                rel,
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            ))
+        }
         Err(e) => problem(format!(
             "file is not valid UTF-8 (first bad byte at offset {})",
             e.utf8_error().valid_up_to()
@@ -298,7 +395,7 @@ fn scan_dir(root: &Path, config: &Config, threads: usize, analyze: bool) -> Resu
         }
     };
     walk::walk(root, threads, visitor, |rel| {
-        lint::wants(rel) && !config.is_excluded(rel)
+        lint::wants(rel, config) && !config.is_excluded(rel)
     });
     let mut scanned = out
         .into_inner()

@@ -2,6 +2,7 @@
 //! codes. Everything that decides lives in the `catalyst-guard` core crate.
 
 mod engine;
+mod fix;
 mod git;
 mod lint_cmd;
 mod recover;
@@ -65,6 +66,21 @@ pub struct LintArgs {
     /// Worker threads for reading files and the native engine (default: the CPUs).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Record today's findings in FILE (a baseline for `--baseline`) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings not recorded in FILE (written by `--write-baseline`).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Report only findings on lines changed since git revision REV (no checkout).
+    #[arg(long, value_name = "REV")]
+    pub new_from_rev: Option<String>,
+    /// Apply the safe, mechanical fixes in place, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// With `--fix`: print a unified diff instead of writing (exit 1 if any).
+    #[arg(long)]
+    pub dry_run: bool,
     /// Engine selection.
     #[command(flatten)]
     pub engine: engine::EngineArgs,

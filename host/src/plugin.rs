@@ -378,6 +378,7 @@ impl Plugin {
         })?;
         let report = report.map_err(PluginError::Guest)?;
         Ok(Report {
+            baseline: None,
             files_scanned: usize::try_from(report.files_scanned).unwrap_or(usize::MAX),
             findings: report
                 .findings
@@ -396,6 +397,8 @@ impl Plugin {
                     width: f.width,
                     message: f.message,
                     help: f.help,
+                    // The WIT contract carries no fixes: `--fix` runs natively.
+                    fix: None,
                 })
                 .collect(),
         })

@@ -416,3 +416,307 @@ fn base_compares_chart_folders_with_a_git_revision() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_baseline_hides_recorded_findings_even_after_lines_move_and_counts_stale_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "docs/a.md",
+        "# A\nuse minio here\nand k8gb there\n",
+    );
+    let base = dir.path().join("baseline.json");
+    let base_arg = base.to_str().expect("utf-8 path");
+    let out = run(&["lint", ".", "--write-baseline", base_arg], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("recorded 2 findings"),
+        "{}",
+        stderr(&out)
+    );
+    // Unchanged: nothing new, exit 0.
+    let out = run(&["lint", ".", "--baseline", base_arg], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("no findings in 1 file; 2 baselined, 0 stale baseline entries"),
+        "{}",
+        stdout(&out)
+    );
+    // Lines moved, one finding fixed, one added: only the new one is reported.
+    write(
+        dir.path(),
+        "docs/a.md",
+        "# A\n\nIntro.\nuse minio here\nand tenants too\n",
+    );
+    let out = run(&["lint", ".", "--baseline", base_arg], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("retired term `tenants`"), "{text}");
+    assert!(
+        !text.contains("`minio`") && !text.contains("`k8gb`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 baselined, 1 stale baseline entry"),
+        "{text}"
+    );
+    let json = run(
+        &["lint", ".", "--baseline", base_arg, "--format", "json"],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(v["baseline"]["stale"], 1);
+    // A broken baseline is a usage error naming the file.
+    write(
+        dir.path(),
+        "bad.json",
+        "{\"baselineVersion\": 1,\n \"findings\": 7}",
+    );
+    let out = run(&["lint", ".", "--baseline", "bad.json"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("bad.json") && stderr(&out).contains("line 2"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn new_from_rev_reports_only_findings_on_changed_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "docs/a.md", "old minio\nkept\n");
+    write(dir.path(), "docs/b.md", "old k8gb\n");
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    // A changed line, a line moved down, an untracked file.
+    write(
+        dir.path(),
+        "docs/a.md",
+        "new line\nold minio\nkept, now tenants\n",
+    );
+    write(dir.path(), "docs/c.md", "untracked sops\n");
+    let out = run(
+        &["lint", ".", "--new-from-rev", "HEAD", "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let got: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path").to_string(),
+                f["line"].as_u64().expect("line"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [("docs/a.md".to_string(), 3), ("docs/c.md".to_string(), 1)]
+    );
+    let out = run(&["lint", ".", "--new-from-rev", "no-such-rev"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no-such-rev"), "{}", stderr(&out));
+}
+
+/// A repository with one fixable finding of every fixable rule, in files whose
+/// comments, quoting and indentation a fix must keep.
+fn fixable_repo(root: &Path) {
+    clean_component(root, "flux", "1.1.4");
+    // CG001: the chart was bumped, the Blueprint forgotten.
+    write(
+        root,
+        "platform/flux/blueprint.yaml",
+        "apiVersion: catalyst.openova.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: bp-flux  # the name\nspec:\n  version: \"1.1.3\"   # bump me\n",
+    );
+    // CG009: values in four-space style without the knob.
+    write(
+        root,
+        "platform/flux/chart/values.yaml",
+        "# flux values\nflux2:\n    image:\n        repository: fluxcd/flux\n",
+    );
+    // CG003: the template trails the chart.
+    write(
+        root,
+        "clusters/_template/bootstrap-kit/01-flux.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  interval: 10m\n  chart:\n    spec:\n      chart: bp-flux\n      version: '1.1.2' # pinned\n",
+    );
+    // CG005: Gitea on the wrong building block, over http.
+    write(
+        root,
+        "clusters/_template/flux-system/source.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: platform\nspec:\n  url: http://gitea.hfrp.openova.io/openova/platform.git\n",
+    );
+    // CG006: the same host in a doc.
+    write(
+        root,
+        "docs/gitea.md",
+        "# Gitea\n\nClone from https://gitea.hfrp.openova.io/openova/platform.git today.\n",
+    );
+}
+
+fn codes(root: &Path) -> Vec<String> {
+    let out = run(
+        &["lint", ".", "--format", "json", "--engine", "native"],
+        root,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_string())
+        .collect()
+}
+
+#[test]
+fn fixable_findings_say_so_in_text_json_and_sarif() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fixable_repo(dir.path());
+    // Fixes are not in the plugin contract: the native engine reports them.
+    let out = run(&["lint", ".", "--engine", "native"], dir.path());
+    let text = stdout(&out);
+    assert!(
+        text.contains("= fix: pin `1.1.4` (`--fix` applies it)"),
+        "{text}"
+    );
+    let out = run(
+        &["lint", ".", "--format", "json", "--engine", "native"],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let fixed: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["fix"]["edits"].is_array())
+        .map(|f| f["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(fixed, ["CG003", "CG005", "CG006", "CG001", "CG009"]);
+    let out = run(
+        &["lint", ".", "--format", "sarif", "--engine", "native"],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = v["runs"][0]["results"].as_array().expect("results");
+    let with_fixes = results.iter().filter(|r| r["fixes"].is_array()).count();
+    assert_eq!(with_fixes, 5);
+    let first = results
+        .iter()
+        .find(|r| r["ruleId"] == "CG003")
+        .expect("CG003 result");
+    assert_eq!(
+        first["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "1.1.4"
+    );
+}
+
+#[test]
+fn fix_applies_each_rules_edit_keeps_every_other_byte_and_is_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    fixable_repo(root);
+    assert_eq!(
+        codes(root),
+        ["CG003", "CG005", "CG006", "CG001", "CG009"],
+        "each fixable rule fires once"
+    );
+    // The dry run shows a diff, writes nothing and exits 1.
+    let out = run(&["lint", ".", "--fix", "--dry-run"], root);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(
+        diff.contains("--- a/platform/flux/blueprint.yaml\n+++ b/platform/flux/blueprint.yaml\n")
+            && diff
+                .contains("-  version: \"1.1.3\"   # bump me\n+  version: \"1.1.4\"   # bump me\n"),
+        "{diff}"
+    );
+    assert_eq!(codes(root).len(), 5, "a dry run writes nothing");
+    let out = run(&["lint", ".", "--fix"], root);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("fixed 5 findings in 5 files"),
+        "{}",
+        stderr(&out)
+    );
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).expect("read");
+    // CG001: only the version changed, quotes and comment kept.
+    assert_eq!(
+        read("platform/flux/blueprint.yaml"),
+        "apiVersion: catalyst.openova.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: bp-flux  # the name\nspec:\n  version: \"1.1.4\"   # bump me\n"
+    );
+    // CG003: the pin, in its single quotes.
+    assert!(
+        read("clusters/_template/bootstrap-kit/01-flux.yaml")
+            .ends_with("      chart: bp-flux\n      version: '1.1.4' # pinned\n")
+    );
+    // CG005 and CG006: the building block corrected, https.
+    assert!(
+        read("clusters/_template/flux-system/source.yaml")
+            .contains("  url: https://gitea.hfmp.openova.io/openova/platform.git\n")
+    );
+    assert_eq!(
+        read("docs/gitea.md"),
+        "# Gitea\n\nClone from https://gitea.hfmp.openova.io/openova/platform.git today.\n"
+    );
+    // CG009: a global block in the file's four-space style.
+    assert_eq!(
+        read("platform/flux/chart/values.yaml"),
+        "# flux values\nglobal:\n    imageRegistry: \"\"\nflux2:\n    image:\n        repository: fluxcd/flux\n"
+    );
+    assert!(codes(root).is_empty(), "every fix re-lints clean");
+    // A second --fix changes nothing.
+    let before: Vec<String> = [
+        "platform/flux/blueprint.yaml",
+        "platform/flux/chart/values.yaml",
+        "docs/gitea.md",
+    ]
+    .iter()
+    .map(|p| read(p))
+    .collect();
+    let out = run(&["lint", ".", "--fix"], root);
+    assert!(
+        stderr(&out).contains("fixed 0 findings in 0 files"),
+        "{}",
+        stderr(&out)
+    );
+    let after: Vec<String> = [
+        "platform/flux/blueprint.yaml",
+        "platform/flux/chart/values.yaml",
+        "docs/gitea.md",
+    ]
+    .iter()
+    .map(|p| read(p))
+    .collect();
+    assert_eq!(before, after);
+    let out = run(&["lint", ".", "--fix", "--dry-run"], root);
+    assert_eq!((out.status.code(), stdout(&out).as_str()), (Some(0), ""));
+}
+
+#[test]
+fn cg001_is_not_fixed_when_the_blueprint_is_the_newer_side() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    clean_component(dir.path(), "flux", "1.1.4");
+    write(
+        dir.path(),
+        "platform/flux/blueprint.yaml",
+        "apiVersion: catalyst.openova.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: bp-flux\nspec:\n  version: 1.1.5\n",
+    );
+    let out = run(&["lint", ".", "--fix"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("fixed 0 findings"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("error[CG001]"), "{}", stdout(&out));
+}

@@ -1,5 +1,5 @@
-//! `.catalyst-guard.yaml`: rule switches and severities, extra location codes, extra
-//! retired terms, allowed public hosts and path excludes.
+//! `.catalyst-guard.yaml`: rule switches and severities, extra location codes, the
+//! retired-term glossary, allowed public hosts, path excludes and chart roots.
 //!
 //! ```yaml
 //! rules:
@@ -9,11 +9,22 @@
 //!   providers: { v: Vultr }
 //!   regions:
 //!     a: { e: eu-central-1 } # provider code -> region code -> name
-//! retiredTerms:
-//!   - term: legacy-portal
-//!     replacement: console
+//! retiredTerms:               # the glossary, added to the built-in terms
+//!   - term: Lifecycle Manager  # one or more words
+//!     replacement: Blueprint controller
+//!   - term: Module
+//!     replacement: Blueprint
+//!     caseSensitive: true      # default false
+//!     allow: [Go module, Terraform module]
+//!     paths: ["docs/**", "**/README.md"]
+//!     exclude: [docs/glossary.md]
+//!     wordParts: false         # default: whole words only
+//! migrationNotes: true         # a line naming the replacement too is not drift
 //! allowedHosts: [gitea.io]   # public hosts CG006 must not flag
 //! exclude: ["docs/archive/**"]
+//! chartRoots:                # chart folders (default: these two)
+//!   - platform/*/chart
+//!   - products/*/chart
 //! ```
 //!
 //! Unknown keys and bad values are errors naming the field and its line:column, never
@@ -21,18 +32,81 @@
 
 use std::collections::HashMap;
 
+use super::layout::ChartRoots;
 use super::scan::Scanner;
 use super::{RuleMeta, Severity, find_rule, glob};
 use crate::naming::LocationTable;
 use crate::yaml::{self, Node, Pos};
 
-/// A term that must no longer appear, with what replaced it.
+/// A glossary entry: a term that must no longer appear, with what replaced it and
+/// where and in which senses it is still fine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetiredTerm {
-    /// The retired word, matched case-insensitively as a word.
+    /// The retired word or phrase (`Lifecycle Manager`), as written.
     pub term: String,
     /// What to write instead.
     pub replacement: String,
+    /// What to write instead of the plural (`organizations`), for word-part terms
+    /// whose plural `s` is matched too.
+    pub plural: Option<String>,
+    /// Match the case as written (`Template`, not `template`). Default: ignore case.
+    pub case_sensitive: bool,
+    /// Match inside words too (`tenantId`, `tenant_id`, plural `tenants`). Default:
+    /// whole words only, so `templates/` does not match `Template`.
+    pub word_parts: bool,
+    /// Phrases in which the term is fine (`Go module`, `multi-tenant`); matched
+    /// ignoring case, as whole words.
+    pub allow: Vec<String>,
+    /// Globs of the paths the term is checked in (default: everywhere).
+    pub paths: Vec<String>,
+    /// Globs of paths where the term is fine (the glossary itself, an audit log).
+    pub exclude: Vec<String>,
+}
+
+impl RetiredTerm {
+    /// A whole-word, case-insensitive term checked everywhere.
+    pub fn new(term: &str, replacement: &str) -> Self {
+        Self {
+            term: term.to_string(),
+            replacement: replacement.to_string(),
+            plural: None,
+            case_sensitive: false,
+            word_parts: false,
+            allow: Vec::new(),
+            paths: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+
+    /// True if the term is checked in this root-relative path.
+    pub fn applies_to(&self, path: &str) -> bool {
+        (self.paths.is_empty() || self.paths.iter().any(|g| glob::matches(g, path)))
+            && !self.exclude.iter().any(|g| glob::matches(g, path))
+    }
+}
+
+/// The built-in glossary (DOMAIN.md "Drift terms"): matched in word parts, as they
+/// always were, so `tenantId` and `minio-operator` are found.
+pub fn built_in_terms() -> Vec<RetiredTerm> {
+    let word_parts =
+        |term: &str, replacement: &str, plural: Option<&str>, allow: &[&str]| RetiredTerm {
+            plural: plural.map(str::to_string),
+            word_parts: true,
+            allow: allow.iter().map(|a| a.to_string()).collect(),
+            ..RetiredTerm::new(term, replacement)
+        };
+    vec![
+        word_parts(
+            "tenant",
+            "organization",
+            Some("organizations"),
+            // PriorityClass names (deployed objects) and the generic adjective.
+            &["tenant-high", "tenant-default", "multi-tenant"],
+        ),
+        word_parts("minio", "seaweedfs", None, &[]),
+        word_parts("k8gb", "powerdns (lua-records)", None, &[]),
+        word_parts("sops", "External Secrets PushSecrets", None, &[]),
+    ]
 }
 
 /// Effective lint configuration.
@@ -42,12 +116,17 @@ pub struct Config {
     pub locations: LocationTable,
     /// Per-rule overrides by code: `None` disables the rule.
     overrides: HashMap<&'static str, Option<Severity>>,
-    /// Retired terms beyond the built-in ones.
-    pub extra_terms: Vec<RetiredTerm>,
+    /// The glossary: the built-in retired terms, then the configured ones.
+    pub terms: Vec<RetiredTerm>,
+    /// A line that names a retired term and its replacement documents the migration
+    /// (`minio -> seaweedfs`) and is not reported (`migrationNotes`, default on).
+    pub migration_notes: bool,
     /// Public hosts that look like service hosts but are not ours (`gitea.io`).
     pub allowed_hosts: Vec<String>,
     /// Globs of root-relative paths to skip.
     pub exclude: Vec<String>,
+    /// Where chart folders are (`chartRoots`).
+    pub chart_roots: ChartRoots,
     /// The text scanner for the built-in and extra terms (rebuilt by `parse`).
     scanner: Scanner,
 }
@@ -57,10 +136,12 @@ impl Default for Config {
         Self {
             locations: LocationTable::default(),
             overrides: HashMap::new(),
-            extra_terms: Vec::new(),
+            terms: built_in_terms(),
+            migration_notes: true,
             allowed_hosts: vec!["gitea.io".to_string(), "gitea.com".to_string()],
             exclude: Vec::new(),
-            scanner: Scanner::new(&[]),
+            chart_roots: ChartRoots::default(),
+            scanner: Scanner::new(&built_in_terms()),
         }
     }
 }
@@ -160,6 +241,17 @@ impl Config {
                 "rules" => config.parse_rules(value)?,
                 "locationCodes" => config.parse_locations(value)?,
                 "retiredTerms" => config.parse_terms(value)?,
+                "migrationNotes" => match value.scalar() {
+                    Some("true") => config.migration_notes = true,
+                    Some("false") => config.migration_notes = false,
+                    other => {
+                        return Err(err(
+                            name,
+                            value.pos(),
+                            format!("`{}` is not true or false", other.unwrap_or("(collection)")),
+                        ));
+                    }
+                },
                 "allowedHosts" => {
                     for item in list(value, name)? {
                         config
@@ -172,16 +264,30 @@ impl Config {
                         config.exclude.push(string(item, "exclude[]")?);
                     }
                 }
+                "chartRoots" => {
+                    let mut roots = Vec::new();
+                    for item in list(value, name)? {
+                        roots.push(string(item, "chartRoots[]")?);
+                    }
+                    if roots.is_empty() {
+                        return Err(err(
+                            name,
+                            value.pos(),
+                            "expected at least one glob (the default is `platform/*/chart`, `products/*/chart`)",
+                        ));
+                    }
+                    config.chart_roots = ChartRoots::new(roots);
+                }
                 _ => {
                     return Err(err(
                         name,
                         key.pos(),
-                        "unknown key (expected rules, locationCodes, retiredTerms, allowedHosts, exclude)",
+                        "unknown key (expected rules, locationCodes, retiredTerms, migrationNotes, allowedHosts, exclude, chartRoots)",
                     ));
                 }
             }
         }
-        config.scanner = Scanner::new(&config.extra_terms);
+        config.scanner = Scanner::new(&config.terms);
         Ok(config)
     }
 
@@ -265,41 +371,87 @@ impl Config {
     }
 
     fn parse_terms(&mut self, node: Node<'_>) -> Result<(), ConfigError> {
+        let flag = |value: Node<'_>, field: &str| match value.scalar() {
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            other => Err(err(
+                field,
+                value.pos(),
+                format!("`{}` is not true or false", other.unwrap_or("(collection)")),
+            )),
+        };
+        let strings = |value: Node<'_>, field: &str| -> Result<Vec<String>, ConfigError> {
+            // A single string is a one-item list.
+            if value.as_str().is_some() {
+                return Ok(vec![string(value, field)?]);
+            }
+            list(value, field)?
+                .into_iter()
+                .map(|item| string(item, field))
+                .collect()
+        };
         for item in list(node, "retiredTerms")? {
             let mut term = None;
             let mut replacement = None;
+            let mut entry = RetiredTerm::new("", "");
             for (key, value) in map(item, "retiredTerms[]")? {
-                match key.scalar().unwrap_or_default() {
-                    "term" => term = Some(string(value, "retiredTerms[].term")?),
-                    "replacement" => {
-                        replacement = Some(string(value, "retiredTerms[].replacement")?)
-                    }
-                    other => {
+                let name = key.scalar().unwrap_or_default();
+                let field = format!("retiredTerms[].{name}");
+                match name {
+                    "term" => term = Some(string(value, &field)?),
+                    "replacement" => replacement = Some(string(value, &field)?),
+                    "caseSensitive" => entry.case_sensitive = flag(value, &field)?,
+                    "wordParts" => entry.word_parts = flag(value, &field)?,
+                    "allow" => entry.allow = strings(value, &field)?,
+                    "paths" => entry.paths = strings(value, &field)?,
+                    "exclude" => entry.exclude = strings(value, &field)?,
+                    _ => {
                         return Err(err(
-                            &format!("retiredTerms[].{other}"),
+                            &field,
                             key.pos(),
-                            "unknown key (expected term, replacement)",
+                            "unknown key (expected term, replacement, caseSensitive, wordParts, allow, paths, exclude)",
                         ));
                     }
                 }
             }
             let term = term.ok_or_else(|| err("retiredTerms[].term", item.pos(), "missing"))?;
-            if !term
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
+            let term = term.trim().to_string();
+            if !term.is_ascii() || term.contains(['\n', '\t']) || term.contains("  ") {
                 return Err(err(
                     "retiredTerms[].term",
                     item.pos(),
-                    format!("`{term}` must be a single word of ASCII letters, digits, `-` or `_`"),
+                    format!("`{term}` must be ASCII words separated by single spaces"),
                 ));
             }
             let replacement = replacement
                 .ok_or_else(|| err("retiredTerms[].replacement", item.pos(), "missing"))?;
-            self.extra_terms.push(RetiredTerm {
-                term: term.to_ascii_lowercase(),
+            if let Some(bad) = entry
+                .allow
+                .iter()
+                .find(|a| !a.to_ascii_lowercase().contains(&term.to_ascii_lowercase()))
+            {
+                return Err(err(
+                    "retiredTerms[].allow",
+                    item.pos(),
+                    format!("allowed phrase `{bad}` does not contain the term `{term}`"),
+                ));
+            }
+            let entry = RetiredTerm {
+                term,
                 replacement,
-            });
+                ..entry
+            };
+            // An entry spelled like a built-in (or earlier) term replaces it, so a team
+            // can scope or re-word a default; two needles for one spelling would leave
+            // the second unmatched.
+            match self
+                .terms
+                .iter_mut()
+                .find(|t| t.term.eq_ignore_ascii_case(&entry.term))
+            {
+                Some(existing) => *existing = entry,
+                None => self.terms.push(entry),
+            }
         }
         Ok(())
     }
@@ -354,7 +506,8 @@ mod tests {
         assert!(c.is_enabled(&rules::retired_term::META));
         assert_eq!(c.locations.decode("vfmp").unwrap().provider, "Vultr");
         assert_eq!(c.locations.decode("aemp").unwrap().region, "eu-central-1");
-        assert_eq!(c.extra_terms[0].term, "legacy");
+        let legacy = c.terms.iter().find(|t| t.term == "Legacy").unwrap();
+        assert!(!legacy.case_sensitive && !legacy.word_parts);
         assert!(c.is_excluded("docs/archive/a.md"));
         assert!(c.allowed_hosts.contains(&"gitea.io".to_string()));
     }
@@ -372,9 +525,25 @@ mod tests {
         assert!(e.message.contains("unknown provider"), "{e}");
         let e = Config::parse("locationCodes:\n  providers: {vv: X}\n").unwrap_err();
         assert_eq!(e.field, "locationCodes.providers.vv");
-        let e =
-            Config::parse("retiredTerms:\n  - term: two words\n    replacement: x\n").unwrap_err();
+        let e = Config::parse("retiredTerms:\n  - term: \"two  spaces\"\n    replacement: x\n")
+            .unwrap_err();
         assert_eq!(e.field, "retiredTerms[].term");
+        let e = Config::parse(
+            "retiredTerms:\n  - term: Module\n    replacement: Blueprint\n    allow: [Go package]\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "retiredTerms[].allow");
+        assert!(e.message.contains("`Go package`"), "{e}");
+        let e = Config::parse(
+            "retiredTerms:\n  - term: Module\n    replacement: Blueprint\n    caseSensitive: yes\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.line),
+            ("retiredTerms[].caseSensitive", 4)
+        );
+        let e = Config::parse("chartRoots: []\n").unwrap_err();
+        assert_eq!(e.field, "chartRoots");
         let e = Config::parse("exclude: docs\n").unwrap_err();
         assert!(e.message.contains("list"));
         let e = Config::parse("rules: [\n").unwrap_err();

@@ -3,20 +3,30 @@
 //! ```text
 //! platform/<name>/blueprint.yaml
 //! platform/<name>/chart/Chart.yaml, values.yaml, templates/...
+//! products/<name>/chart/...                 (product charts, same rules)
 //! clusters/_template/bootstrap-kit/NN-<name>.yaml
 //! clusters/<sovereign-fqdn>/bootstrap-kit/...
 //! ```
+//!
+//! Chart folders are found by the `chartRoots` globs of `.catalyst-guard.yaml`
+//! (default `platform/*/chart` and `products/*/chart`), not by a fixed folder: real
+//! monorepos ship `bp-*` charts outside `platform/`. A chart is then known by its
+//! `Chart.yaml` `name`, wherever it lives.
 
-/// The role of a path in the repo layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use super::glob;
+
+/// The role of a path in the repo layout. Chart places carry the chart folder
+/// (`platform/flux/chart`), which is how the rules group a chart's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place<'a> {
-    /// `platform/<name>/blueprint.yaml`.
-    Blueprint(&'a str),
-    /// `platform/<name>/chart/Chart.yaml`.
+    /// `<dir>/blueprint.yaml` next to a chart folder `<dir>/chart`; carries that chart
+    /// folder.
+    Blueprint(String),
+    /// `<chart folder>/Chart.yaml`.
     ChartYaml(&'a str),
-    /// `platform/<name>/chart/values.yaml`.
+    /// `<chart folder>/values.yaml`.
     Values(&'a str),
-    /// Any other file under `platform/<name>/chart/`.
+    /// Any other file under a chart folder.
     ChartFile(&'a str),
     /// Under `clusters/_template/bootstrap-kit/`.
     TemplateKit,
@@ -29,49 +39,138 @@ pub enum Place<'a> {
 /// The template cluster folder name.
 pub const TEMPLATE: &str = "_template";
 
-/// Places a root-relative path. Called several times per file on every run, so it
-/// rejects paths outside `platform/` and `clusters/` at once and finds the first four
-/// segments with a byte scan instead of collecting them.
-pub fn place(path: &str) -> Place<'_> {
-    let is_platform = path.starts_with("platform/");
-    if !is_platform && !path.starts_with("clusters/") {
-        return Place::Other;
-    }
-    // Byte offsets of the first four '/' (ASCII, so slicing there keeps UTF-8 whole).
-    let mut cuts = [path.len(); 4];
-    let slashes = path.bytes().enumerate().filter(|(_, b)| *b == b'/');
-    for (cut, (i, _)) in cuts.iter_mut().zip(slashes) {
-        *cut = i;
-    }
-    let [first, second, third, fourth] = cuts;
-    let segment = |from: usize, to: usize| path.get(from.saturating_add(1)..to);
-    let (Some(name), Some(third_seg)) = (segment(first, second), segment(second, third)) else {
-        return Place::Other;
-    };
-    // `fourth_seg` is `None` when the path has only three segments.
-    let fourth_seg = if third < path.len() {
-        segment(third, fourth)
-    } else {
-        None
-    };
-    let deeper = fourth < path.len();
-    match (is_platform, third_seg, fourth_seg) {
-        (true, "blueprint.yaml", None) => Place::Blueprint(name),
-        (true, "chart", Some("Chart.yaml")) if !deeper => Place::ChartYaml(name),
-        (true, "chart", Some("values.yaml")) if !deeper => Place::Values(name),
-        (true, "chart", Some(_)) => Place::ChartFile(name),
-        (false, "bootstrap-kit", Some(_)) if name == TEMPLATE => Place::TemplateKit,
-        (false, "bootstrap-kit", Some(_)) => Place::LiveKit(name),
-        _ => Place::Other,
+/// The default `chartRoots`.
+pub const DEFAULT_CHART_ROOTS: [&str; 2] = ["platform/*/chart", "products/*/chart"];
+
+/// The globs that name chart folders, compiled for the per-file questions the linter
+/// asks on every run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartRoots {
+    roots: Vec<Root>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Root {
+    pattern: String,
+    /// Number of `/`-separated segments, `None` when the pattern holds `**`.
+    segments: Option<usize>,
+    /// The literal first segment with its `/` (`platform/`), for a quick reject.
+    first: Option<String>,
+    /// The literal last segment (`chart`): a `blueprint.yaml` beside it belongs to it.
+    last: Option<String>,
+}
+
+impl Default for ChartRoots {
+    fn default() -> Self {
+        Self::new(DEFAULT_CHART_ROOTS.iter().map(|s| s.to_string()))
     }
 }
 
-/// The component folder of a path under `platform/<name>/chart/`, any file.
-pub fn chart_component(path: &str) -> Option<&str> {
-    match place(path) {
-        Place::ChartYaml(n) | Place::Values(n) | Place::ChartFile(n) => Some(n),
-        _ => None,
+fn is_literal(segment: &str) -> bool {
+    !segment.is_empty() && !segment.contains(['*', '?'])
+}
+
+impl ChartRoots {
+    /// Compiles root globs (see [`glob`]); a leading `./` or `/` and a trailing `/`
+    /// are ignored.
+    pub fn new(patterns: impl IntoIterator<Item = String>) -> Self {
+        let roots = patterns
+            .into_iter()
+            .map(|p| {
+                let p = p.trim_start_matches("./").trim_matches('/').to_string();
+                let parts: Vec<&str> = p.split('/').collect();
+                let segments = (!parts.contains(&"**")).then_some(parts.len());
+                let first = parts
+                    .first()
+                    .filter(|s| is_literal(s) && parts.len() > 1)
+                    .map(|s| format!("{s}/"));
+                let last = parts
+                    .last()
+                    .filter(|s| is_literal(s))
+                    .map(|s| s.to_string());
+                Root {
+                    pattern: p,
+                    segments,
+                    first,
+                    last,
+                }
+            })
+            .collect();
+        Self { roots }
     }
+
+    /// The chart folder a root-relative path lies under (strictly under: the folder
+    /// itself is not a file in it), if any.
+    pub fn chart_dir<'p>(&self, path: &'p str) -> Option<&'p str> {
+        self.roots.iter().find_map(|root| {
+            if root.first.as_deref().is_some_and(|f| !path.starts_with(f)) {
+                return None;
+            }
+            let slashes = path.bytes().enumerate().filter(|(_, b)| *b == b'/');
+            match root.segments {
+                // The prefix of exactly `n` segments.
+                Some(n) => {
+                    let (cut, _) = slashes.clone().nth(n.checked_sub(1)?)?;
+                    let dir = path.get(..cut)?;
+                    glob::matches(&root.pattern, dir).then_some(dir)
+                }
+                // `**`: the shortest matching prefix.
+                None => slashes
+                    .filter_map(|(cut, _)| path.get(..cut))
+                    .find(|dir| glob::matches(&root.pattern, dir)),
+            }
+        })
+    }
+
+    /// For `<dir>/blueprint.yaml`, the chart folder beside it (`<dir>/chart`) when a
+    /// root names such a folder.
+    pub fn blueprint_chart_dir(&self, path: &str) -> Option<String> {
+        let dir = path.strip_suffix("/blueprint.yaml")?;
+        self.roots.iter().find_map(|root| {
+            let chart = format!("{dir}/{}", root.last.as_deref()?);
+            glob::matches(&root.pattern, &chart).then_some(chart)
+        })
+    }
+
+    /// Places a root-relative path.
+    pub fn place<'p>(&self, path: &'p str) -> Place<'p> {
+        if let Some(dir) = self.chart_dir(path) {
+            return match path.get(dir.len() + 1..) {
+                Some("Chart.yaml") => Place::ChartYaml(dir),
+                Some("values.yaml") => Place::Values(dir),
+                _ => Place::ChartFile(dir),
+            };
+        }
+        if path.ends_with("/blueprint.yaml")
+            && let Some(chart) = self.blueprint_chart_dir(path)
+        {
+            return Place::Blueprint(chart);
+        }
+        match path.strip_prefix("clusters/").map(|p| p.split('/')) {
+            Some(mut parts) => match (parts.next(), parts.next(), parts.next()) {
+                (Some(TEMPLATE), Some("bootstrap-kit"), Some(_)) => Place::TemplateKit,
+                (Some(cluster), Some("bootstrap-kit"), Some(_)) => Place::LiveKit(cluster),
+                _ => Place::Other,
+            },
+            None => Place::Other,
+        }
+    }
+
+    /// The chart folder of any file under one (see [`ChartRoots::chart_dir`]).
+    pub fn chart_component<'p>(&self, path: &'p str) -> Option<&'p str> {
+        self.chart_dir(path)
+    }
+}
+
+/// The folder that holds a chart folder (`platform/flux` for `platform/flux/chart`).
+pub fn component_dir(chart_dir: &str) -> &str {
+    chart_dir.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// The name of the folder that holds a chart folder (`flux`).
+pub fn folder_name(chart_dir: &str) -> &str {
+    let dir = component_dir(chart_dir);
+    dir.rsplit('/').next().unwrap_or(dir)
 }
 
 #[cfg(test)]
@@ -80,17 +179,27 @@ mod tests {
 
     #[test]
     fn layout_paths_are_placed() {
+        let roots = ChartRoots::default();
+        let place = |p| roots.place(p);
         assert_eq!(
             place("platform/flux/blueprint.yaml"),
-            Place::Blueprint("flux")
+            Place::Blueprint("platform/flux/chart".to_string())
         );
         assert_eq!(
             place("platform/flux/chart/Chart.yaml"),
-            Place::ChartYaml("flux")
+            Place::ChartYaml("platform/flux/chart")
+        );
+        assert_eq!(
+            place("products/catalyst-platform/chart/Chart.yaml"),
+            Place::ChartYaml("products/catalyst-platform/chart")
+        );
+        assert_eq!(
+            place("products/catalyst-platform/blueprint.yaml"),
+            Place::Blueprint("products/catalyst-platform/chart".to_string())
         );
         assert_eq!(
             place("platform/flux/chart/templates/a.yaml"),
-            Place::ChartFile("flux")
+            Place::ChartFile("platform/flux/chart")
         );
         assert_eq!(
             place("clusters/_template/bootstrap-kit/01-flux.yaml"),
@@ -101,17 +210,46 @@ mod tests {
             Place::LiveKit("omantel.openova.io")
         );
         assert_eq!(place("platform/flux/README.md"), Place::Other);
-        assert_eq!(chart_component("platform/x/chart/values.yaml"), Some("x"));
+        assert_eq!(place("docs/blueprint.yaml"), Place::Other);
+        assert_eq!(
+            roots.chart_component("platform/x/chart/values.yaml"),
+            Some("platform/x/chart")
+        );
+        assert_eq!(folder_name("platform/x/chart"), "x");
     }
 
-    /// The layout as slice patterns: the readable statement `place` must agree with.
+    #[test]
+    fn configured_roots_find_charts_anywhere_and_blueprints_beside_them() {
+        let roots = ChartRoots::new(["charts/*".to_string(), "apps/**/helm".to_string()]);
+        assert_eq!(
+            roots.place("charts/bp-a/Chart.yaml"),
+            Place::ChartYaml("charts/bp-a")
+        );
+        assert_eq!(
+            roots.place("apps/x/y/helm/values.yaml"),
+            Place::Values("apps/x/y/helm")
+        );
+        assert_eq!(
+            roots.place("apps/x/y/blueprint.yaml"),
+            Place::Blueprint("apps/x/y/helm".to_string())
+        );
+        // A wildcard last segment names no folder a blueprint.yaml could sit beside.
+        assert_eq!(roots.place("charts/blueprint.yaml"), Place::Other);
+        assert_eq!(roots.place("platform/x/chart/Chart.yaml"), Place::Other);
+    }
+
+    /// The default layout as slice patterns: the readable statement the compiled
+    /// roots must agree with.
     fn place_by_segments(path: &str) -> Place<'_> {
         let parts: Vec<&str> = path.split('/').collect();
+        let chart = |n: usize| &path[..parts[..n].iter().map(|s| s.len() + 1).sum::<usize>() - 1];
         match parts.as_slice() {
-            ["platform", name, "blueprint.yaml"] => Place::Blueprint(name),
-            ["platform", name, "chart", "Chart.yaml"] => Place::ChartYaml(name),
-            ["platform", name, "chart", "values.yaml"] => Place::Values(name),
-            ["platform", name, "chart", _, ..] => Place::ChartFile(name),
+            ["platform" | "products", name, "blueprint.yaml"] => {
+                Place::Blueprint(format!("{}/{name}/chart", parts[0]))
+            }
+            ["platform" | "products", _, "chart", "Chart.yaml"] => Place::ChartYaml(chart(3)),
+            ["platform" | "products", _, "chart", "values.yaml"] => Place::Values(chart(3)),
+            ["platform" | "products", _, "chart", _, ..] => Place::ChartFile(chart(3)),
             ["clusters", c, "bootstrap-kit", _, ..] if *c == TEMPLATE => Place::TemplateKit,
             ["clusters", cluster, "bootstrap-kit", _, ..] => Place::LiveKit(cluster),
             _ => Place::Other,
@@ -120,8 +258,10 @@ mod tests {
 
     #[test]
     fn place_agrees_with_the_segment_patterns() {
+        let roots = ChartRoots::default();
         let segments = [
             "platform",
+            "products",
             "clusters",
             "x",
             "_template",
@@ -152,7 +292,7 @@ mod tests {
             frontier = next;
         }
         for p in &paths {
-            assert_eq!(place(p), place_by_segments(p), "{p:?}");
+            assert_eq!(roots.place(p), place_by_segments(p), "{p:?}");
         }
     }
 }

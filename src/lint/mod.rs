@@ -7,7 +7,9 @@
 //! the plugin and the browser call; the native host calls the phases itself on several
 //! threads and gets the same result.
 
+pub mod baseline;
 pub mod config;
+pub mod fix;
 pub mod glob;
 pub mod layout;
 pub mod registry;
@@ -94,6 +96,9 @@ pub struct Finding {
     /// How to fix it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The mechanical fix `lint --fix` applies, when there is exactly one right edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<fix::Fix>,
 }
 
 /// A just-reported finding, to add a help line, a caret width or a lower severity.
@@ -104,6 +109,14 @@ impl Reported<'_> {
     pub fn help(mut self, help: impl Into<String>) -> Self {
         if let Some(f) = self.0.as_deref_mut() {
             f.help = Some(help.into());
+        }
+        self
+    }
+
+    /// Attaches a mechanical fix.
+    pub fn fix(mut self, fix: fix::Fix) -> Self {
+        if let Some(f) = self.0.as_deref_mut() {
+            f.fix = Some(fix);
         }
         self
     }
@@ -137,6 +150,7 @@ fn make(rule: &RuleMeta, severity: Severity, path: &str, pos: Pos, message: Stri
         width: 1,
         message,
         help: None,
+        fix: None,
     }
 }
 
@@ -173,14 +187,14 @@ pub enum FileKind {
     HelmTemplate,
     /// Markdown: text scanned only.
     Markdown,
-    /// Any other file under `platform/<name>/chart/` (`_helpers.tpl`, `.helmignore`,
-    /// vendored `.tgz`): only hashed, so CG010 sees every chart change.
+    /// Any other file under a chart folder (`_helpers.tpl`, `.helmignore`, vendored
+    /// `.tgz`): only hashed, so CG010 sees every chart change.
     Opaque,
 }
 
 impl FileKind {
     /// The kind of a file, or `None` if the linter does not read it.
-    pub fn of(path: &str, text: &str) -> Option<Self> {
+    pub fn of(path: &str, text: &str, config: &Config) -> Option<Self> {
         let name = path.rsplit('/').next().unwrap_or(path);
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         match ext.as_deref() {
@@ -193,7 +207,7 @@ impl FileKind {
                 }
             }
             Some("md" | "markdown") => Some(Self::Markdown),
-            _ if layout::chart_component(path).is_some() => Some(Self::Opaque),
+            _ if config.chart_roots.chart_dir(path).is_some() => Some(Self::Opaque),
             _ => None,
         }
     }
@@ -201,11 +215,11 @@ impl FileKind {
 
 /// True if the linter reads a file at this path (by extension, or anything under a
 /// chart folder): hosts use it to skip reading everything else.
-pub fn wants(path: &str) -> bool {
+pub fn wants(path: &str, config: &Config) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     matches!(ext.as_deref(), Some("yaml" | "yml" | "md" | "markdown"))
-        || layout::chart_component(path).is_some()
+        || config.chart_roots.chart_dir(path).is_some()
 }
 
 /// Everything one file contributes: its objects, single-file findings and suppressions.
@@ -220,10 +234,13 @@ pub struct FileAnalysis {
     /// Findings from single-file rules.
     pub findings: Vec<Finding>,
     /// Hash of the content (see [`content_hash`]) for files under
-    /// `platform/<name>/chart/`, compared against the base tree by CG010; 0 for other
+    /// a chart folder, compared against the base tree by CG010; 0 for other
     /// files.
     pub hash: u64,
     suppressions: Vec<Suppression>,
+    /// For a values.yaml without `global.imageRegistry`: the edit that adds it (CG009's
+    /// fix needs the text, which is gone by the cross-file phase).
+    image_registry_edit: Option<fix::Edit>,
 }
 
 /// The context single-file rules see.
@@ -276,15 +293,15 @@ pub struct RepoCtx<'a> {
     pub base: Option<&'a [FileAnalysis]>,
     /// Effective configuration.
     pub config: &'a Config,
-    /// `files` grouped by component, built once for the rules that need it.
-    components: std::cell::OnceCell<std::collections::BTreeMap<&'a str, rules::Component<'a>>>,
+    /// `files` grouped by chart folder, built once for the rules that need it.
+    components: std::cell::OnceCell<std::collections::BTreeMap<String, rules::Component<'a>>>,
 }
 
 impl<'a> RepoCtx<'a> {
-    /// The files grouped by `platform/<name>/` folder, in name order.
-    pub(crate) fn components(&self) -> &std::collections::BTreeMap<&'a str, rules::Component<'a>> {
+    /// The files grouped by chart folder (`platform/flux/chart`), in path order.
+    pub(crate) fn components(&self) -> &std::collections::BTreeMap<String, rules::Component<'a>> {
         self.components
-            .get_or_init(|| rules::components(self.files))
+            .get_or_init(|| rules::components(self.files, &self.config.chart_roots))
     }
 }
 
@@ -295,6 +312,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Number of files the linter read (after excludes, lintable kinds only).
     pub files_scanned: usize,
+    /// What a baseline left out, when one was applied (`lint --baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<baseline::Applied>,
 }
 
 impl Report {
@@ -341,7 +361,7 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
     if config.is_excluded(&file.path) {
         return None;
     }
-    let kind = FileKind::of(&file.path, &file.text)?;
+    let kind = FileKind::of(&file.path, &file.text, config)?;
     let mut analysis = FileAnalysis {
         path: file.path.clone(),
         kind,
@@ -349,12 +369,13 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
         findings: Vec::new(),
         // Only chart files are compared with the base tree (CG010); hashing the rest
         // would cost a pass over every byte for nothing.
-        hash: if layout::chart_component(&file.path).is_some() {
+        hash: if config.chart_roots.chart_dir(&file.path).is_some() {
             content_hash(file.text.as_bytes())
         } else {
             0
         },
         suppressions: Vec::new(),
+        image_registry_edit: None,
     };
     if kind == FileKind::Opaque {
         return Some(analysis);
@@ -367,6 +388,14 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
     if kind == FileKind::Yaml {
         let (objects, error) = model::objects(&file.text, FileRole::of(&file.path));
         analysis.objects = objects;
+        if FileRole::of(&file.path) == FileRole::Values
+            && !analysis
+                .objects
+                .iter()
+                .any(|o| matches!(o, Object::Values(v) if v.has_image_registry))
+        {
+            analysis.image_registry_edit = fix::image_registry_edit(&file.text);
+        }
         if let Some(err) = error
             && config.is_enabled(&rules::invalid_input::META)
         {
@@ -494,6 +523,7 @@ pub fn finish(files: &[FileAnalysis], base: Option<&[FileAnalysis]>, config: &Co
     Report {
         findings: all,
         files_scanned: files.len(),
+        baseline: None,
     }
 }
 

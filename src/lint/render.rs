@@ -126,6 +126,14 @@ pub fn text<'a>(
                 style.paint("1", "help")
             ));
         }
+        if let Some(fix) = &f.fix {
+            out.push_str(&format!(
+                "{pad} {} {}: {} (`--fix` applies it)\n",
+                style.paint("1;34", "="),
+                style.paint("1", "fix"),
+                fix.description
+            ));
+        }
         out.push('\n');
     }
     out.push_str(&summary(report));
@@ -133,18 +141,28 @@ pub fn text<'a>(
     out
 }
 
-/// One line: `3 errors, 1 warning, 0 infos in 42 files` or `no findings in 42 files`.
+/// One line: `3 errors, 1 warning, 0 infos in 42 files` or `no findings in 42 files`,
+/// then what a baseline left out (`; 12 baselined, 2 stale baseline entries`).
 pub fn summary(report: &Report) -> String {
     let files = plural(report.files_scanned, "file");
-    if report.findings.is_empty() {
-        return format!("no findings in {files}");
+    let counts = if report.findings.is_empty() {
+        format!("no findings in {files}")
+    } else {
+        format!(
+            "{}, {}, {} in {files}",
+            plural(report.count(Severity::Error), "error"),
+            plural(report.count(Severity::Warning), "warning"),
+            plural(report.count(Severity::Info), "info"),
+        )
+    };
+    match report.baseline {
+        Some(b) => format!(
+            "{counts}; {} baselined, {}",
+            b.baselined,
+            plural(b.stale, "stale baseline entry").replace("entrys", "entries")
+        ),
+        None => counts,
     }
-    format!(
-        "{}, {}, {} in {files}",
-        plural(report.count(Severity::Error), "error"),
-        plural(report.count(Severity::Warning), "warning"),
-        plural(report.count(Severity::Info), "info"),
-    )
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -169,6 +187,9 @@ fn finding_json(f: &Finding, prefix: &str) -> Value {
     if let (Some(help), Some(obj)) = (&f.help, v.as_object_mut()) {
         obj.insert("help".to_string(), json!(help));
     }
+    if let (Some(fix), Some(obj)) = (&f.fix, v.as_object_mut()) {
+        obj.insert("fix".to_string(), json!(fix));
+    }
     v
 }
 
@@ -186,6 +207,13 @@ pub fn json(report: &Report, path_prefix: &str) -> String {
         },
         "findings": report.findings.iter().map(|f| finding_json(f, path_prefix)).collect::<Vec<_>>(),
     });
+    let mut doc = doc;
+    if let (Some(b), Some(obj)) = (report.baseline, doc.as_object_mut()) {
+        obj.insert(
+            "baseline".to_string(),
+            json!({ "baselined": b.baselined, "stale": b.stale }),
+        );
+    }
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
@@ -221,7 +249,35 @@ pub fn sarif(report: &Report, path_prefix: &str) -> String {
                 Some(h) => format!("{}\nhelp: {h}", f.message),
                 None => f.message.clone(),
             };
-            json!({
+            let uri = display_path(path_prefix, &f.path);
+            let fixes: Vec<Value> = f
+                .fix
+                .iter()
+                .map(|fix| {
+                    let replacements: Vec<Value> = fix
+                        .edits
+                        .iter()
+                        .map(|e| {
+                            json!({
+                                "deletedRegion": {
+                                    "startLine": e.line.max(1),
+                                    "startColumn": e.col.max(1),
+                                    "endColumn": e.col.max(1).saturating_add(e.width),
+                                },
+                                "insertedContent": { "text": e.text },
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "description": { "text": fix.description },
+                        "artifactChanges": [{
+                            "artifactLocation": { "uri": uri, "uriBaseId": "%SRCROOT%" },
+                            "replacements": replacements,
+                        }],
+                    })
+                })
+                .collect();
+            let mut result = json!({
                 "ruleId": f.code,
                 "ruleIndex": index,
                 "level": sarif_level(f.severity),
@@ -239,7 +295,11 @@ pub fn sarif(report: &Report, path_prefix: &str) -> String {
                         },
                     },
                 }],
-            })
+            });
+            if let (false, Some(obj)) = (fixes.is_empty(), result.as_object_mut()) {
+                obj.insert("fixes".to_string(), Value::Array(fixes));
+            }
+            result
         })
         .collect();
     let doc = json!({

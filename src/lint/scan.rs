@@ -20,28 +20,10 @@ pub enum Needle {
     Service,
     /// The suppression marker `catalyst-guard:`.
     Marker,
-    /// A retired term and its replacements.
-    Term {
-        /// The term, lowercase.
-        term: String,
-        /// Replacement for the singular.
-        singular: String,
-        /// Replacement for a plural (`tenants`).
-        plural: String,
-    },
+    /// A retired term: its index in the configured glossary
+    /// ([`Config::terms`](super::Config::terms)).
+    Term(usize),
 }
-
-/// Built-in retired terms: (retired, singular replacement, plural replacement).
-const BUILT_IN_TERMS: [(&str, &str, &str); 4] = [
-    ("tenant", "organization", "organizations"),
-    ("minio", "seaweedfs", "seaweedfs"),
-    ("k8gb", "powerdns (lua-records)", "powerdns (lua-records)"),
-    (
-        "sops",
-        "External Secrets PushSecrets",
-        "External Secrets PushSecrets",
-    ),
-];
 
 /// Service host prefixes checked by CG006.
 const SERVICES: [&str; 2] = ["gitea.", "flux-webhook."];
@@ -86,8 +68,8 @@ impl PartialEq for Scanner {
 impl Eq for Scanner {}
 
 impl Scanner {
-    /// Builds the scanner for the built-in needles plus configured retired terms.
-    pub fn new(extra_terms: &[RetiredTerm]) -> Self {
+    /// Builds the scanner for the built-in needles plus the glossary's terms.
+    pub fn new(terms: &[RetiredTerm]) -> Self {
         // Lowercase needles against lowercased text is ASCII case-insensitive matching.
         let mut patterns: Vec<String> = Vec::new();
         let mut needles = Vec::new();
@@ -97,19 +79,9 @@ impl Scanner {
         }
         patterns.push(MARKER.to_string());
         needles.push(Needle::Marker);
-        let built_in = BUILT_IN_TERMS
-            .iter()
-            .map(|(t, s, p)| (t.to_string(), s.to_string(), p.to_string()));
-        let extra = extra_terms
-            .iter()
-            .map(|t| (t.term.clone(), t.replacement.clone(), t.replacement.clone()));
-        for (term, singular, plural) in built_in.chain(extra) {
-            patterns.push(term.to_ascii_lowercase());
-            needles.push(Needle::Term {
-                term,
-                singular,
-                plural,
-            });
+        for (i, term) in terms.iter().enumerate() {
+            patterns.push(term.term.to_ascii_lowercase());
+            needles.push(Needle::Term(i));
         }
         // Building only fails for absurd pattern sets; without an automaton the text
         // rules find nothing rather than the linter failing.
@@ -217,7 +189,7 @@ mod tests {
 
     #[test]
     fn matches_ignore_ascii_case_and_keep_offsets() {
-        let scanner = Scanner::new(&[]);
+        let scanner = Scanner::new(&crate::lint::config::built_in_terms());
         let text = "Ünïcode TENANT then Gitea.x and MinIO, k8GB; SoPs catalyst-guard: tenants";
         let hits = scanner.scan(text);
         let found: Vec<&str> = hits.iter().map(|h| &text[h.start..h.end]).collect();
@@ -237,7 +209,7 @@ mod tests {
 
     #[test]
     fn chunk_boundaries_change_nothing() {
-        let scanner = Scanner::new(&[]);
+        let scanner = Scanner::new(&crate::lint::config::built_in_terms());
         let patterns = [
             "gitea.",
             "flux-webhook.",
@@ -262,10 +234,7 @@ mod tests {
 
     #[test]
     fn configured_terms_match_in_any_case() {
-        let term = RetiredTerm {
-            term: "OldName".to_string(),
-            replacement: "new-name".to_string(),
-        };
+        let term = RetiredTerm::new("OldName", "new-name");
         let scanner = Scanner::new(&[term]);
         let hits = scanner.scan("uses oldname and OLDNAME");
         assert_eq!(spans(&hits), [(5, 12), (17, 24)]);

@@ -65,6 +65,34 @@ fn labels(host: &str) -> Vec<&str> {
     host.split('.').collect()
 }
 
+/// True for an in-cluster Service name (`gitea-http.gitea.svc`,
+/// `gitea.gitea.svc.cluster.local`): resolved by cluster DNS, never a public host.
+pub fn is_in_cluster_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host.ends_with(".svc")
+        || host.ends_with(".svc.cluster.local")
+        || host.ends_with(".cluster.local")
+}
+
+/// True if a bare dotted token reads as a DNS host on its own, without a position
+/// that says so: it ends in a public suffix of the Public Suffix List (`.io`,
+/// `.co.uk`) or in a stand-in (`gitea.${SOVEREIGN_FQDN}`, `gitea.<domain>`), and is
+/// not an in-cluster name. Helm values key paths
+/// (`gitea.gitea.metrics.serviceMonitor.enabled`) end in neither.
+pub fn ends_like_a_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    if !host.contains('.') || is_in_cluster_name(host) {
+        return false;
+    }
+    let last = host.rsplit('.').next().unwrap_or(host);
+    if is_stand_in(last) {
+        return true;
+    }
+    // Stand-ins elsewhere (`gitea.${CODE}.example.io`) do not hide the suffix.
+    let lower = host.to_ascii_lowercase();
+    psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known())
+}
+
 /// Checks `<service>.<location-code>.<sovereign-domain>` for a service that runs on the
 /// management cluster (Gitea, the Flux webhook).
 pub fn check_service_host(host: &str, table: &LocationTable) -> Result<(), Problem> {
@@ -233,6 +261,31 @@ pub fn check_gitea_url(url: &str, table: &LocationTable) -> Result<(), Problem> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dotted_tokens_are_hosts_only_by_public_suffix_or_stand_in() {
+        let cases = [
+            ("gitea.openova.io", true),
+            ("gitea.hfmp.openova.io", true),
+            ("gitea.example.co.uk", true),
+            ("flux-webhook.acme.com", true),
+            ("gitea.${SOVEREIGN_FQDN}", true),
+            ("gitea.<domain>", true),
+            ("gitea.<location-code>.<sovereign-domain>", true),
+            ("Gitea.OpenOva.IO", true),
+            ("gitea.gitea.metrics.serviceMonitor.enabled", false),
+            ("gitea.admin.password", false),
+            ("gitea.gitea.svc", false),
+            ("gitea-http.gitea.svc.cluster.local", false),
+            ("gitea.gitea.svc.cluster.local.", false),
+            ("gitea.flux-system.cluster.local", false),
+            ("gitea.persistence", false),
+            ("gitea", false),
+        ];
+        for (token, host) in cases {
+            assert_eq!(ends_like_a_host(token), host, "{token}");
+        }
+    }
+
     use super::*;
 
     fn check(url: &str) -> Result<(), Problem> {

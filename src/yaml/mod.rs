@@ -197,6 +197,24 @@ impl Builder {
                 doc.text.push_str(&value);
                 let end = to_id(doc.text.len());
                 let plain = matches!(style, ScalarStyle::Plain);
+                // The parser's span of a quoted scalar can run on over a trailing
+                // comment; a one-line quoted scalar is its value plus the quotes (and,
+                // single-quoted, a doubled `'` per quote), so carets and fixes stop at
+                // the closing quote.
+                let chars = || u32::try_from(value.chars().count()).unwrap_or(u32::MAX);
+                let width = match style {
+                    ScalarStyle::SingleQuoted if !value.contains('\n') => width.min(
+                        chars()
+                            .saturating_add(u32::try_from(value.matches('\'').count()).unwrap_or(0))
+                            .saturating_add(2),
+                    ),
+                    ScalarStyle::DoubleQuoted
+                        if !value.contains(|c: char| c == '"' || c == '\\' || c.is_control()) =>
+                    {
+                        width.min(chars().saturating_add(2))
+                    }
+                    _ => width,
+                };
                 self.push(Kind::Scalar { start, end, plain }, pos, width, anchor)?;
             }
             Event::Alias(id) => self.push(Kind::Alias(to_id(id)), pos, width, 0)?,

@@ -132,7 +132,9 @@ pub fn lint(args: &[&str]) -> Result<()> {
             .replace('\\', "/");
         // The raw-parse baseline parses exactly the files the linter parses as YAML
         // (Helm templates are scanned as text, not parsed).
-        if FileKind::of(&rel, &text) == Some(FileKind::Yaml) {
+        if FileKind::of(&rel, &text, &catalyst_guard::lint::Config::default())
+            == Some(FileKind::Yaml)
+        {
             yaml.push(text.clone());
             yaml_paths.push(p.clone());
         }

@@ -1,6 +1,7 @@
 //! CG002: Blueprint name, chart name and `bp-<folder>` disagree, or one of the pair is
 //! missing.
 
+use crate::lint::layout::{component_dir, folder_name};
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
 
@@ -10,6 +11,11 @@ declare_rule! {
     /// and the chart's `name` are both `bp-<name>`, that a folder with a `chart/` also
     /// has a `blueprint.yaml`, that a `blueprint.yaml` has a `chart/Chart.yaml` beside it,
     /// and that `blueprint.yaml` holds a Blueprint object.
+    ///
+    /// Charts in other chart roots (`products/<name>/chart`, or any folder the
+    /// `chartRoots` globs of `.catalyst-guard.yaml` name) may ship without a Blueprint;
+    /// when a `blueprint.yaml` sits beside one, its `metadata.name` must equal the
+    /// chart's `name`.
     ///
     /// ## Why is this bad?
     /// Bootstrap-kit pins, the catalog and the lockstep checks all join Blueprints and
@@ -35,25 +41,50 @@ declare_rule! {
 
 fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
     for (name, c) in ctx.components() {
-        let expected = format!("bp-{name}");
+        let dir = component_dir(name);
+        // `platform/` is the Blueprint layout: every chart there is a component with a
+        // Blueprint named after its folder. Elsewhere (products) the chart's own name
+        // is the reference and a chart may ship without a Blueprint.
+        let platform = name.starts_with("platform/");
+        let by_folder = format!("bp-{}", folder_name(name));
+        let chart_name = c.chart.and_then(|ch| ch.name.as_ref());
+        let expected = match chart_name {
+            Some(n) if !platform => n.value.clone(),
+            _ => by_folder,
+        };
+        let against = if platform {
+            format!("folder `{dir}`")
+        } else {
+            format!("chart name `{expected}`")
+        };
         match (c.blueprint_file, c.any_chart_file) {
-            (None, Some(chart_path)) => {
+            (None, Some(chart_path)) if platform => {
                 let pos = c
                     .chart
                     .map(|ch| ch.pos)
                     .unwrap_or(crate::yaml::Pos::new(1, 1));
-                sink.report(chart_path, pos, format!("chart folder `platform/{name}/chart` has no `platform/{name}/blueprint.yaml`"))
-                    .help(format!("add a Blueprint named `{expected}` with the chart's version"));
+                sink.report(
+                    chart_path,
+                    pos,
+                    format!("chart folder `{name}` has no `{dir}/blueprint.yaml`"),
+                )
+                .help(format!(
+                    "add a Blueprint named `{expected}` with the chart's version"
+                ));
             }
             (Some(bp_path), None) => {
                 let pos = c
                     .blueprint
                     .map(|b| b.meta.pos)
                     .unwrap_or(crate::yaml::Pos::new(1, 1));
+                let shown = c
+                    .blueprint
+                    .and_then(|b| b.meta.name.as_ref())
+                    .map_or(expected.as_str(), |n| n.value.as_str());
                 sink.report(
                     bp_path,
                     pos,
-                    format!("blueprint `{expected}` has no `platform/{name}/chart/Chart.yaml`"),
+                    format!("blueprint `{shown}` has no `{name}/Chart.yaml`"),
                 )
                 .help("add the chart, or remove the Blueprint");
             }
@@ -75,10 +106,7 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                     sink.report(
                         path,
                         n.pos,
-                        format!(
-                            "blueprint name `{}` does not match folder `platform/{name}`",
-                            n.value
-                        ),
+                        format!("blueprint name `{}` does not match {against}", n.value),
                     )
                     .width(n.width())
                     .help(format!("use `metadata.name: {expected}`"));
@@ -92,23 +120,20 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
         }
         if let (Some(path), Some(chart)) = (c.chart_file, c.chart) {
             match &chart.name {
-                Some(n) if n.value != expected => {
+                Some(n) if platform && n.value != expected => {
                     sink.report(
                         path,
                         n.pos,
-                        format!(
-                            "chart name `{}` does not match folder `platform/{name}`",
-                            n.value
-                        ),
+                        format!("chart name `{}` does not match {against}", n.value),
                     )
                     .width(n.width())
                     .help(format!("use `name: {expected}`"));
                 }
-                None => {
+                None if c.blueprint_file.is_some() || platform => {
                     sink.report(path, chart.pos, "Chart.yaml has no `name`")
                         .help(format!("use `name: {expected}`"));
                 }
-                Some(_) => {}
+                _ => {}
             }
         }
     }

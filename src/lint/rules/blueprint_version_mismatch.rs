@@ -1,12 +1,20 @@
 //! CG001: `blueprint.yaml spec.version` and `chart/Chart.yaml version` out of lockstep.
 
+use crate::lint::fix::{Fix, replace_value};
+use crate::lint::layout::folder_name;
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
+use crate::version::Version;
 
 declare_rule! {
     /// ## What it does
-    /// Checks that every `platform/<name>/blueprint.yaml` carries a `spec.version`
-    /// equal to the `version` of `platform/<name>/chart/Chart.yaml`.
+    /// Checks that every `blueprint.yaml` beside a chart folder (`platform/<name>/`,
+    /// `products/<name>/`, or any folder the `chartRoots` globs name) carries a
+    /// `spec.version` equal to the `version` of the `chart/Chart.yaml` beside it.
+    ///
+    /// `lint --fix` sets `spec.version` to the chart's version when the chart is the
+    /// newer side (the chart was bumped, the Blueprint forgotten); the other way round
+    /// it changes nothing, since the chart's own change may be what is missing.
     ///
     /// ## Why is this bad?
     /// The Blueprint is what the Catalyst catalog shows and what Sovereigns install;
@@ -44,10 +52,15 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
         };
         match &bp.version {
             None => {
+                let bp_name = bp
+                    .meta
+                    .name
+                    .as_ref()
+                    .map_or_else(|| format!("bp-{}", folder_name(name)), |n| n.value.clone());
                 sink.report(
                     path,
                     bp.meta.pos,
-                    format!("blueprint `bp-{name}` has no `spec.version`"),
+                    format!("blueprint `{bp_name}` has no `spec.version`"),
                 )
                 .help(format!(
                     "add `spec.version: {}` (the chart's version)",
@@ -55,18 +68,35 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                 ));
             }
             Some(v) if v.value != chart_version.value => {
-                sink.report(
-                    path,
-                    v.pos,
-                    format!(
-                        "blueprint version `{}` differs from chart version `{}`",
-                        v.value, chart_version.value
-                    ),
-                )
-                .width(v.width())
-                .help(format!(
-                    "bump `spec.version` and `platform/{name}/chart/Chart.yaml` `version` together"
-                ));
+                // Only a chart ahead of its Blueprint has one right answer: the chart
+                // was bumped and the Blueprint forgotten. The other way round, the
+                // chart's change may be missing, which no edit can supply.
+                let chart_newer = matches!(
+                    (Version::parse(&chart_version.value), Version::parse(&v.value)),
+                    (Some(c), Some(b)) if c > b
+                );
+                let fix = chart_newer
+                    .then(|| replace_value(v, &chart_version.value))
+                    .flatten()
+                    .map(|edit| {
+                        Fix::replace(format!("set `spec.version: {}`", chart_version.value), edit)
+                    });
+                let reported = sink
+                    .report(
+                        path,
+                        v.pos,
+                        format!(
+                            "blueprint version `{}` differs from chart version `{}`",
+                            v.value, chart_version.value
+                        ),
+                    )
+                    .width(v.width())
+                    .help(format!(
+                        "bump `spec.version` and `{name}/Chart.yaml` `version` together"
+                    ));
+                if let Some(fix) = fix {
+                    reported.fix(fix);
+                }
             }
             Some(_) => {}
         }

@@ -2,21 +2,27 @@
 
 use std::collections::HashMap;
 
-use crate::lint::layout::{Place, place};
+use crate::lint::fix::{Fix, replace_value};
+use crate::lint::layout::Place;
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{RepoCtx, Severity, Sink};
 use crate::model::Object;
-use crate::version::{PinKind, Version, pin_kind};
+use crate::version::{Version, exact_pin};
 
 declare_rule! {
     /// ## What it does
     /// Checks every HelmRelease under `clusters/_template/bootstrap-kit/` that installs
-    /// a `bp-*` chart: it must pin exactly the version in
-    /// `platform/<name>/chart/Chart.yaml`, and the chart must exist.
+    /// a `bp-*` chart: it must pin exactly (`1.2.3`, or `v1.2.3` / `=1.2.3`, which Helm
+    /// and Flux read as the same version) the version of the `Chart.yaml` with that
+    /// `name`, and such a chart must exist. Charts are found by name wherever they live
+    /// in the chart roots (`platform/*/chart`, `products/*/chart`, or the `chartRoots`
+    /// globs of `.catalyst-guard.yaml`).
     ///
     /// HelmReleases under a live Sovereign's `clusters/<fqdn>/bootstrap-kit/` may lag
     /// the template on purpose (a staged rollout); a pin behind or ahead of the chart
     /// is reported at `info` level, as information rather than an error.
+    ///
+    /// `lint --fix` rewrites a template pin to the chart's version.
     ///
     /// ## Why is this bad?
     /// The template is what every new Sovereign is provisioned from. A template pin
@@ -56,12 +62,12 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
             let chart = c.chart?;
             Some((
                 chart.name.as_ref()?.value.as_str(),
-                (*name, chart.version.as_ref()?.value.as_str()),
+                (name.as_str(), chart.version.as_ref()?.value.as_str()),
             ))
         })
         .collect();
     for file in ctx.files {
-        let live = match place(&file.path) {
+        let live = match ctx.config.chart_roots.place(&file.path) {
             Place::TemplateKit => None,
             Place::LiveKit(cluster) => Some(cluster),
             _ => continue,
@@ -73,47 +79,57 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
             let (Some(chart), Some(pin)) = (&hr.chart, &hr.version) else {
                 continue;
             };
-            if !chart.value.starts_with("bp-") || pin_kind(&pin.value) != PinKind::Exact {
+            if !chart.value.starts_with("bp-") {
                 continue;
             }
+            // Helm and Flux read `v1.2.3` and `=1.2.3` as exactly 1.2.3 (Masterminds
+            // semver); ranges and stand-ins are CG004's business.
+            let Some(pinned) = exact_pin(&pin.value) else {
+                continue;
+            };
             let Some((folder, version)) = charts.get(chart.value.as_str()) else {
                 if live.is_none() {
                     sink.report(
                         &file.path,
                         chart.pos,
                         format!(
-                            "pins `{}`, which has no chart under `platform/`",
+                            "pins `{}`, but no chart in the chart roots has that name",
                             chart.value
                         ),
                     )
                     .width(chart.width())
                     .help(
-                        "add the Blueprint and chart, or remove the HelmRelease from the template",
+                        "add the chart (or its folder to `chartRoots` in `.catalyst-guard.yaml`), or remove the HelmRelease from the template",
                     );
                 }
                 continue;
             };
-            if pin.value == *version {
+            let chart_version = Version::parse(version);
+            if pin.value == *version || chart_version.as_ref() == Some(&pinned) {
                 continue;
             }
-            let source = format!("platform/{folder}/chart/Chart.yaml");
+            let source = format!("{folder}/Chart.yaml");
             match live {
                 None => {
-                    sink.report(
-                        &file.path,
-                        pin.pos,
-                        format!(
-                            "template pins `{}` at `{}`, but the chart is at `{version}`",
-                            chart.value, pin.value
-                        ),
-                    )
-                    .width(pin.width())
-                    .help(format!("pin `version: {version}` ({source})"));
+                    let reported = sink
+                        .report(
+                            &file.path,
+                            pin.pos,
+                            format!(
+                                "template pins `{}` at `{}`, but the chart is at `{version}`",
+                                chart.value, pin.value
+                            ),
+                        )
+                        .width(pin.width())
+                        .help(format!("pin `version: {version}` ({source})"));
+                    if let Some(edit) = replace_value(pin, version) {
+                        reported.fix(Fix::replace(format!("pin `{version}`"), edit));
+                    }
                 }
                 Some(cluster) => {
-                    let relation = match (Version::parse(&pin.value), Version::parse(version)) {
-                        (Some(p), Some(v)) if p < v => "behind",
-                        (Some(p), Some(v)) if p > v => "ahead of",
+                    let relation = match &chart_version {
+                        Some(v) if pinned < *v => "behind",
+                        Some(v) if pinned > *v => "ahead of",
                         _ => "different from",
                     };
                     sink.report(

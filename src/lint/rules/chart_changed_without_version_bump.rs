@@ -3,14 +3,15 @@
 use std::collections::BTreeMap;
 
 use super::components;
-use crate::lint::layout::chart_component;
+use crate::lint::layout::ChartRoots;
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{FileAnalysis, RepoCtx, Sink};
 use crate::version::Version;
 
 declare_rule! {
     /// ## What it does
-    /// With `--base REV`, compares every file under `platform/<name>/chart/` with the
+    /// With `--base REV`, compares every file under a chart folder
+    /// (`platform/<name>/chart/`, `products/<name>/chart/`, `chartRoots`) with the
     /// same tree at `REV`. If anything was added, removed or changed but the chart's
     /// `version` did not increase (semver order), reports the `version` line. New and
     /// deleted charts are not reported. Without `--base` the rule does nothing.
@@ -35,14 +36,17 @@ declare_rule! {
     code: "CG010",
     name: "chart-changed-without-version-bump",
     severity: Error,
-    summary: "files under platform/<name>/chart/ changed since --base but the chart version did not increase",
+    summary: "files under a chart folder changed since --base but the chart version did not increase",
     check: Check::Repo(check),
 }
 
-fn chart_hashes(files: &[FileAnalysis]) -> BTreeMap<&str, BTreeMap<&str, u64>> {
+fn chart_hashes<'a>(
+    files: &'a [FileAnalysis],
+    roots: &ChartRoots,
+) -> BTreeMap<&'a str, BTreeMap<&'a str, u64>> {
     let mut out: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
     for f in files {
-        if let Some(name) = chart_component(&f.path) {
+        if let Some(name) = roots.chart_dir(&f.path) {
             out.entry(name).or_default().insert(f.path.as_str(), f.hash);
         }
     }
@@ -51,14 +55,16 @@ fn chart_hashes(files: &[FileAnalysis]) -> BTreeMap<&str, BTreeMap<&str, u64>> {
 
 fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
     let Some(base) = ctx.base else { return };
-    let now = chart_hashes(ctx.files);
-    let before = chart_hashes(base);
-    let base_components = components(base);
+    let roots = &ctx.config.chart_roots;
+    let now = chart_hashes(ctx.files, roots);
+    let before = chart_hashes(base, roots);
+    let base_components = components(base, roots);
     for (name, c) in ctx.components() {
         let (Some(path), Some(chart)) = (c.chart_file, c.chart) else {
             continue;
         };
-        let (Some(current), Some(old_files)) = (now.get(name), before.get(name)) else {
+        let (Some(current), Some(old_files)) = (now.get(name.as_str()), before.get(name.as_str()))
+        else {
             continue;
         };
         if current == old_files {
@@ -96,7 +102,7 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                 path,
                 version.pos,
                 format!(
-                    "chart `platform/{name}/chart` changed (e.g. `{changed}`) but its version `{}` is not above the base's `{}`",
+                    "chart `{name}` changed (e.g. `{changed}`) but its version `{}` is not above the base's `{}`",
                     version.value, old.value
                 ),
             )

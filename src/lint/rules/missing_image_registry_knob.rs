@@ -1,12 +1,18 @@
 //! CG009: bp-* charts without `global.imageRegistry` in values.yaml.
 
+use crate::lint::fix::Fix;
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
 
 declare_rule! {
     /// ## What it does
-    /// Checks that every `bp-*` chart under `platform/<name>/chart/` has a
-    /// `values.yaml` that declares `global.imageRegistry` (any value, including `""`).
+    /// Checks that every `bp-*` chart in a chart root (`platform/<name>/chart/`,
+    /// `products/<name>/chart/`, or the `chartRoots` globs) has a `values.yaml` that
+    /// declares `global.imageRegistry` (any value, including `""`).
+    ///
+    /// `lint --fix` adds `imageRegistry: ""` in the file's own style: into an existing
+    /// top-level `global:` block at its children's indentation, or as a new `global:`
+    /// block before the first key, indented like the rest of the file.
     ///
     /// ## Why is this bad?
     /// After handover, each Sovereign's overlay sets `global.imageRegistry` to its own
@@ -47,29 +53,39 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
         };
         match (c.values_file, c.values) {
             (Some(path), Some(values)) if !values.has_image_registry => {
-                sink.report(path, values.pos, format!("`{}` values do not declare `global.imageRegistry`", chart_name.value))
+                let reported = sink.report(path, values.pos, format!("`{}` values do not declare `global.imageRegistry`", chart_name.value))
                     .help("add `imageRegistry: \"\"` under `global:` and template every image reference with it");
+                if let Some(edit) = c.values_edit {
+                    reported.fix(Fix {
+                        description: "declare `global.imageRegistry: \"\"`".to_string(),
+                        edits: vec![edit.clone()],
+                    });
+                }
             }
             (Some(_), Some(_)) => {}
             (Some(path), None) => {
-                sink.report(
-                    path,
-                    crate::yaml::Pos::new(1, 1),
-                    format!(
-                        "`{}` values are empty, so `global.imageRegistry` is missing",
-                        chart_name.value
-                    ),
-                )
-                .help("add `imageRegistry: \"\"` under `global:`");
+                let reported = sink
+                    .report(
+                        path,
+                        crate::yaml::Pos::new(1, 1),
+                        format!(
+                            "`{}` values are empty, so `global.imageRegistry` is missing",
+                            chart_name.value
+                        ),
+                    )
+                    .help("add `imageRegistry: \"\"` under `global:`");
+                if let Some(edit) = c.values_edit {
+                    reported.fix(Fix {
+                        description: "declare `global.imageRegistry: \"\"`".to_string(),
+                        edits: vec![edit.clone()],
+                    });
+                }
             }
             (None, _) => {
                 sink.report(
                     chart_path,
                     chart.pos,
-                    format!(
-                        "`{}` has no `platform/{name}/chart/values.yaml`",
-                        chart_name.value
-                    ),
+                    format!("`{}` has no `{name}/values.yaml`", chart_name.value),
                 )
                 .help("add values.yaml with `imageRegistry: \"\"` under `global:`");
             }

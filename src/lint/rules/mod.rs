@@ -19,10 +19,11 @@ pub mod unpinned_chart_version;
 use std::collections::BTreeMap;
 
 use super::FileAnalysis;
-use super::layout::{Place, place};
+use super::layout::{ChartRoots, Place};
 use crate::model::{Blueprint, Chart, Object, Values};
 
-/// What the repo holds for one `platform/<name>/` folder.
+/// What the repo holds for one chart folder (`platform/<name>/chart`) and the
+/// `blueprint.yaml` beside it.
 #[derive(Default)]
 pub(crate) struct Component<'a> {
     pub blueprint_file: Option<&'a str>,
@@ -31,16 +32,21 @@ pub(crate) struct Component<'a> {
     pub chart: Option<&'a Chart>,
     pub values_file: Option<&'a str>,
     pub values: Option<&'a Values>,
+    /// The edit that adds `global.imageRegistry` to the values file, if it lacks it.
+    pub values_edit: Option<&'a crate::lint::fix::Edit>,
     /// Any file under `chart/`, for "chart folder without blueprint.yaml".
     pub any_chart_file: Option<&'a str>,
 }
 
-/// Groups the files of a tree by `platform/<name>/` folder, in name order.
-pub(crate) fn components(files: &[FileAnalysis]) -> BTreeMap<&str, Component<'_>> {
-    let mut out: BTreeMap<&str, Component<'_>> = BTreeMap::new();
+/// Groups the files of a tree by chart folder, in path order.
+pub(crate) fn components<'a>(
+    files: &'a [FileAnalysis],
+    roots: &ChartRoots,
+) -> BTreeMap<String, Component<'a>> {
+    let mut out: BTreeMap<String, Component<'a>> = BTreeMap::new();
     for file in files {
         let path = file.path.as_str();
-        match place(path) {
+        match roots.place(path) {
             Place::Blueprint(name) => {
                 let c = out.entry(name).or_default();
                 c.blueprint_file = Some(path);
@@ -50,7 +56,7 @@ pub(crate) fn components(files: &[FileAnalysis]) -> BTreeMap<&str, Component<'_>
                 });
             }
             Place::ChartYaml(name) => {
-                let c = out.entry(name).or_default();
+                let c = out.entry(name.to_string()).or_default();
                 c.chart_file = Some(path);
                 c.any_chart_file = Some(path);
                 c.chart = file.objects.iter().find_map(|o| match o {
@@ -59,8 +65,9 @@ pub(crate) fn components(files: &[FileAnalysis]) -> BTreeMap<&str, Component<'_>
                 });
             }
             Place::Values(name) => {
-                let c = out.entry(name).or_default();
+                let c = out.entry(name.to_string()).or_default();
                 c.values_file = Some(path);
+                c.values_edit = file.image_registry_edit.as_ref();
                 c.any_chart_file.get_or_insert(path);
                 c.values = file.objects.iter().find_map(|o| match o {
                     Object::Values(v) => Some(v),
@@ -68,7 +75,7 @@ pub(crate) fn components(files: &[FileAnalysis]) -> BTreeMap<&str, Component<'_>
                 });
             }
             Place::ChartFile(name) => {
-                out.entry(name)
+                out.entry(name.to_string())
                     .or_default()
                     .any_chart_file
                     .get_or_insert(path);

@@ -1,5 +1,6 @@
 //! CG005: GitRepository URLs that are not the canonical Gitea URL.
 
+use crate::lint::fix::{Fix, concrete_suggestion, replace_value};
 use crate::lint::registry::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
@@ -50,9 +51,15 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
         let url = repo.url.as_ref();
         let (pos, width) = url.map_or((repo.meta.pos, 1), |u| (u.pos, u.width()));
         for f in objects::git_repository_url(&subject, url.map(|u| u.value.as_str()), &settings) {
-            sink.report(ctx.path, pos, f.message)
-                .width(width)
-                .help(f.help);
+            // The fix is the linter's own: an edit by span of the URL's scalar, when the
+            // help names one concrete canonical URL.
+            let fix = url
+                .and_then(|u| concrete_suggestion(&f.help).and_then(|c| replace_value(u, c)))
+                .map(|edit| Fix::replace(format!("use `{}`", edit.text), edit));
+            let reported = sink.report(ctx.path, pos, f.message).width(width).help(f.help);
+            if let Some(fix) = fix {
+                reported.fix(fix);
+            }
         }
     }
 }

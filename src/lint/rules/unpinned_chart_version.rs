@@ -10,7 +10,8 @@ declare_rule! {
     /// ## What it does
     /// Reports a HelmRelease whose `spec.chart.spec.version` is missing, `*`, or a
     /// range (`>=1.2`, `1.x`, `^1`, `~1`, `1.2`), and a `Chart.yaml` dependency whose
-    /// `version` is a range. A pin must be an exact version such as `1.2.3`. Envsubst
+    /// `version` is a range. A pin must be an exact version such as `1.2.3`; read as Helm
+    /// and Flux read it (Masterminds semver), `v1.2.3` and `=1.2.3` are exact too. Envsubst
     /// variables (`${BP_FLUX_VERSION}`) are accepted as stand-ins. HelmReleases using
     /// `spec.chartRef` are skipped: their version lives in the referenced source.
     ///
