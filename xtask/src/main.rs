@@ -4,11 +4,13 @@
 //! - `docs [--check]`: regenerate `docs/rules.md` from the rule registry.
 //! - `bench lint`: the lint throughput benchmark (see `bench.rs`).
 //! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
+//! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
 
 mod bench;
 mod bench_recover;
 mod corpus;
 mod counts;
+mod fuzz;
 mod plugin;
 mod policies;
 mod targets;
@@ -43,6 +45,7 @@ fn main() -> Result<()> {
         ["gen-policies", rest @ ..] => policies::gen_policies(rest),
         ["policies", rest @ ..] => policies::run(rest),
         ["web", rest @ ..] => web::run(rest),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
         ),
@@ -62,6 +65,9 @@ pub fn run(program: &str, args: &[&str]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Seconds per fuzz target in `cargo xtask test`.
+const FUZZ_SECONDS_IN_TEST: u64 = 20;
 
 /// The whole suite: formatting, lints, every test in the workspace, generated docs.
 fn test() -> Result<()> {
@@ -92,6 +98,9 @@ fn test() -> Result<()> {
     failed += f;
     skipped += s;
     docs(true)?;
+    // Every fuzz target briefly, from the fixtures' seeds: a regression that a known
+    // input shape reaches fails CI (longer runs: `cargo xtask fuzz`).
+    fuzz::run_targets(fuzz::TARGETS, FUZZ_SECONDS_IN_TEST)?;
     // One closing line for the whole suite (cargo prints one per test binary); skipped
     // tests (libtest `ignored`, node `skip`/`todo`) are counted so none passes unseen.
     println!("tests: {passed} passed, {failed} failed, {skipped} skipped");
