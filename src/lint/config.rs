@@ -162,6 +162,13 @@ pub struct ConfigError {
 
 /// A configuration error at `pos` for `field` (shared with the recovery config).
 pub(crate) fn err(field: &str, pos: Pos, message: impl Into<String>) -> ConfigError {
+    // A top-level key written as `: value` has an empty name; say so rather than
+    // name no field (found by the `config` fuzz target).
+    let field = if field.is_empty() {
+        "(empty key)"
+    } else {
+        field
+    };
     ConfigError {
         field: field.to_string(),
         line: pos.line,

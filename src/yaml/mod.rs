@@ -100,10 +100,26 @@ fn pos_of(marker: &saphyr_parser::Marker) -> Pos {
     }
 }
 
-fn scan_error(err: &ScanError) -> YamlError {
+/// The parser's error, at a position inside `text`: at the end of input the parser
+/// reports the line after the last one (it reads a virtual line break there), which
+/// an editor cannot jump to, so such a position becomes the end of the text (found by
+/// the `lint_tree` fuzz target). Lines are counted as YAML (and the parser) count
+/// them: CR LF, CR and LF each end one.
+fn scan_error(err: &ScanError, text: &str) -> YamlError {
+    let mut pos = pos_of(err.marker());
+    let bytes = text.as_bytes();
+    let breaks = memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|&i| !(bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n')))
+        .count();
+    let lines = u32::try_from(breaks + 1).unwrap_or(u32::MAX);
+    if pos.line > lines {
+        let last = text.rsplit(['\n', '\r']).next().unwrap_or_default();
+        let col = u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX);
+        pos = Pos::new(lines, col);
+    }
     YamlError {
         message: err.info().to_string(),
-        pos: pos_of(err.marker()),
+        pos,
     }
 }
 
@@ -119,7 +135,7 @@ pub fn parse(text: &str) -> Parsed {
         let (event, span) = match event {
             Ok(ev) => ev,
             Err(err) => {
-                out.error = Some(scan_error(&err));
+                out.error = Some(scan_error(&err, text));
                 return out;
             }
         };

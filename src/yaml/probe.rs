@@ -57,7 +57,7 @@ pub fn probe(text: &str, key: &str, child: &str) -> Option<Probed> {
         let (event, span) = match event {
             Ok(ev) => ev,
             Err(err) => {
-                out.error = Some(scan_error(&err));
+                out.error = Some(scan_error(&err, text));
                 return Some(out);
             }
         };

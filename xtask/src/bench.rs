@@ -327,7 +327,22 @@ pub fn lint(args: &[&str]) -> Result<()> {
             Err(e) => println!("yamllint: not measured ({e:#})"),
         }
     }
-    Ok(())
+    // The README's targets; the ratio is judged against the apples-to-apples baseline
+    // (reading and parsing the same YAML on the same threads).
+    let mut targets = crate::targets::Targets::default();
+    let throughput = mb(total_bytes) / secs(e2e);
+    targets.check(
+        "end to end >= 50 MB/s",
+        throughput >= 50.0,
+        format!("{throughput:.1} MB/s"),
+    );
+    let ratio = secs(e2e) / secs(read_parse_n);
+    targets.check(
+        "end to end <= 1.5x read + raw parse",
+        ratio <= 1.5,
+        format!("{ratio:.2}x"),
+    );
+    targets.finish("lint")
 }
 
 fn yamllint(dir: &Path) -> Result<Duration> {

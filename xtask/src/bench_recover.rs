@@ -158,6 +158,13 @@ pub fn run(args: &[&str]) -> Result<()> {
         .collect();
     times.sort();
     let plan = decide(&snap, &config, now);
+    let mut targets = crate::targets::Targets::default();
+    let median = times[runs / 2];
+    targets.check(
+        "decide <= 50 ms (median)",
+        median <= Duration::from_millis(50),
+        format!("{:.2} ms", median.as_secs_f64() * 1e3),
+    );
     println!(
         "decide (native, release build): median {:.2} ms, min {:.2} ms over {runs} runs ({} actions, guardrail tripped: {})",
         times[runs / 2].as_secs_f64() * 1e3,
@@ -232,6 +239,24 @@ pub fn run(args: &[&str]) -> Result<()> {
             writes,
             peak as f64 / 1024.0
         );
+        // The README states the 64 MiB target for the native engine; the plugin's
+        // higher peak at this size is documented there, not a target.
+        let pages = count.div_ceil(500) + (3 * count).div_ceil(500);
+        targets.check(
+            &format!("recover ({}) lists in pages of 500", engine[1]),
+            lists <= pages && exit.success(),
+            format!(
+                "{lists} list requests for {pages} pages, exit {:?}",
+                exit.code()
+            ),
+        );
+        if engine[1] == "native" {
+            targets.check(
+                "native peak RSS <= 64 MiB",
+                peak <= 64 * 1024,
+                format!("{:.1} MiB", peak as f64 / 1024.0),
+            );
+        }
     }
-    Ok(())
+    targets.finish("recover")
 }

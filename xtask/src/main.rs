@@ -4,12 +4,16 @@
 //! - `docs [--check]`: regenerate `docs/rules.md` from the rule registry.
 //! - `bench lint`: the lint throughput benchmark (see `bench.rs`).
 //! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
+//! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
 
 mod bench;
 mod bench_recover;
 mod corpus;
+mod counts;
+mod fuzz;
 mod plugin;
 mod policies;
+mod targets;
 mod web;
 
 use std::path::PathBuf;
@@ -41,6 +45,7 @@ fn main() -> Result<()> {
         ["gen-policies", rest @ ..] => policies::gen_policies(rest),
         ["policies", rest @ ..] => policies::run(rest),
         ["web", rest @ ..] => web::run(rest),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
         ),
@@ -60,6 +65,9 @@ pub fn run(program: &str, args: &[&str]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Seconds per fuzz target in `cargo xtask test`.
+const FUZZ_SECONDS_IN_TEST: u64 = 20;
 
 /// The whole suite: formatting, lints, every test in the workspace, generated docs.
 fn test() -> Result<()> {
@@ -83,13 +91,19 @@ fn test() -> Result<()> {
     plugin::build_wasm(&[])?;
     policies::build()?;
     web::build()?;
-    let (mut passed, mut failed) = run_tests(cargo, &["test", "--workspace", "--all-targets"])?;
-    let (p, f) = web::test()?;
+    let (mut passed, mut failed, mut skipped) =
+        run_tests(cargo, &["test", "--workspace", "--all-targets"])?;
+    let (p, f, s) = web::test()?;
     passed += p;
     failed += f;
+    skipped += s;
     docs(true)?;
-    // One closing line for the whole suite (cargo prints one per test binary).
-    println!("tests: {passed} passed, {failed} failed");
+    // Every fuzz target briefly, from the fixtures' seeds: a regression that a known
+    // input shape reaches fails CI (longer runs: `cargo xtask fuzz`).
+    fuzz::run_targets(fuzz::TARGETS, FUZZ_SECONDS_IN_TEST)?;
+    // One closing line for the whole suite (cargo prints one per test binary); skipped
+    // tests (libtest `ignored`, node `skip`/`todo`) are counted so none passes unseen.
+    println!("tests: {passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 {
         bail!("{failed} tests failed");
     }
@@ -135,8 +149,9 @@ fn ensure_kubectl() -> Result<()> {
     }
 }
 
-/// Runs `cargo test`, echoing its output, and totals the `test result:` lines.
-fn run_tests(cargo: &str, args: &[&str]) -> Result<(u64, u64)> {
+/// Runs `cargo test`, echoing its output, and totals the `test result:` lines
+/// (passed, failed, ignored).
+fn run_tests(cargo: &str, args: &[&str]) -> Result<(u64, u64, u64)> {
     use std::io::BufRead;
     eprintln!("+ {cargo} {}", args.join(" "));
     let mut child = std::process::Command::new(cargo)
@@ -146,20 +161,21 @@ fn run_tests(cargo: &str, args: &[&str]) -> Result<(u64, u64)> {
         .spawn()
         .with_context(|| format!("cannot run `{cargo}`"))?;
     let stdout = child.stdout.take().context("no stdout")?;
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for line in std::io::BufReader::new(stdout).lines() {
         let line = line?;
         println!("{line}");
         let (p, f) = web::libtest_counts(&line);
         passed += p;
         failed += f;
+        skipped += counts::skipped(&line);
     }
     let status = child.wait()?;
     if !status.success() {
-        println!("tests: {passed} passed, {failed} failed");
+        println!("tests: {passed} passed, {failed} failed, {skipped} skipped");
         bail!("`cargo test` failed ({status})");
     }
-    Ok((passed, failed))
+    Ok((passed, failed, skipped))
 }
 
 fn docs(check: bool) -> Result<()> {

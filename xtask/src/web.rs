@@ -48,8 +48,8 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["build"] => build(),
         ["test"] => {
             build()?;
-            let (passed, failed) = test()?;
-            println!("web tests: {passed} passed, {failed} failed");
+            let (passed, failed, skipped) = test()?;
+            println!("web tests: {passed} passed, {failed} failed, {skipped} skipped");
             if failed > 0 {
                 bail!("{failed} web tests failed");
             }
@@ -137,10 +137,10 @@ pub fn build() -> Result<()> {
 /// Node), then `node --test` over `web/tests/*.test.mjs`: the package layout, parity of
 /// the wasm `lint` with the native core on every fixture tree, and the end-to-end tests
 /// of the demo in Chromium. Counts come from the runners' own summary lines.
-pub fn test() -> Result<(u64, u64)> {
+pub fn test() -> Result<(u64, u64, u64)> {
     let bin = ensure_wasm_bindgen()?;
     let runner = bin.join("wasm-bindgen-test-runner");
-    let (mut passed, mut failed) = stream_counts(
+    let (mut passed, mut failed, mut skipped) = stream_counts(
         Command::new(cargo())
             .args([
                 "test",
@@ -175,11 +175,12 @@ pub fn test() -> Result<(u64, u64)> {
         .env("CG_WEB_PARITY", &parity)
         .env("CG_WEB_ARTIFACTS", &artifacts)
         .current_dir(&web);
-    let (p, f) = stream_counts(&mut command, tap_counts)?;
+    let (p, f, s) = stream_counts(&mut command, tap_counts)?;
     passed += p;
     failed += f;
+    skipped += s;
     eprintln!("web: screenshots in {}", artifacts.display());
-    Ok((passed, failed))
+    Ok((passed, failed, skipped))
 }
 
 /// `cargo xtask bench web`: the committed benchmark page (`web/bench/`) in headless
@@ -341,26 +342,27 @@ fn node(script: &str, args: &[&str]) -> Result<()> {
 /// Runs a test command, echoing its stdout, and totals the counts `parse` finds in it.
 /// A command that fails without reporting a failed test (it did not build, the runner
 /// crashed) is an error, not a pass.
-fn stream_counts(command: &mut Command, parse: fn(&str) -> (u64, u64)) -> Result<(u64, u64)> {
+fn stream_counts(command: &mut Command, parse: fn(&str) -> (u64, u64)) -> Result<(u64, u64, u64)> {
     eprintln!("+ {command:?}");
     let mut child = command
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot run {command:?}"))?;
     let stdout = child.stdout.take().context("no stdout")?;
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for line in std::io::BufReader::new(stdout).lines() {
         let line = line?;
         println!("{line}");
         let (p, f) = parse(&line);
         passed += p;
         failed += f;
+        skipped += crate::counts::skipped(&line);
     }
     let status = child.wait()?;
     if !status.success() && failed == 0 {
         bail!("{command:?} failed ({status}) without reporting a failed test");
     }
-    Ok((passed, failed))
+    Ok((passed, failed, skipped))
 }
 
 /// Counts from a libtest / wasm-bindgen-test-runner line
