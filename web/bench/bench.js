@@ -4,7 +4,7 @@
 //   (JS objects in, report object out), median of N runs after a warm-up.
 // `?runs=N` sets N. The result lands in `window.benchResult` for scripts/bench.mjs.
 
-import init, { lint } from '../pkg/catalyst_guard_web.js';
+import init, { lint } from '../pkg/index.js';
 import { pasteOf200Documents } from './corpus.js';
 
 const BUDGET_GZIP_BYTES = 400 * 1024;

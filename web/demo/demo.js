@@ -10,7 +10,7 @@ import init, {
   lint,
   locationTable,
   rules,
-} from '../pkg/catalyst_guard_web.js';
+} from '../pkg/index.js';
 import { EXAMPLE } from './example.js';
 
 /** Pause in typing before a lint; short enough to feel live, long enough not to lint every key. */

@@ -19,6 +19,7 @@
 )]
 
 pub mod api;
+pub mod plain;
 
 use std::cell::RefCell;
 
@@ -74,8 +75,13 @@ export interface Finding {
   line: number;
   col: number;
   width: number;
+  /** Markdown: offending values in backticks, as the CLI prints them. */
   message: string;
   help?: string;
+  /** `message` as plain text (no Markdown), for a UI's text nodes. */
+  messageText: string;
+  /** `help` as plain text, or `null` if there is no help. */
+  helpText: string | null;
 }
 
 /** The report, exactly as `catalyst-guard lint --format json` prints it. */
@@ -120,6 +126,9 @@ export interface GiteaUrlCheck {
   rule: "non-canonical-gitea-url";
   message: string | null;
   help: string | null;
+  /** `message` and `help` as plain text (no Markdown). */
+  messageText: string | null;
+  helpText: string | null;
   /** The host's location-code label (or stand-in), if it has one where one belongs. */
   locationCode: string | null;
   /** That label decoded, if it decodes. */
@@ -333,7 +342,7 @@ pub fn lint_files(
     let files = files_of(&files).map_err(|e| to_js_error(&e))?;
     let json =
         with_config(config.as_ref(), |c| api::lint_json(&files, c)).map_err(|e| to_js_error(&e))?;
-    from_json(&json)
+    from_json(&plain::report_with_plain_text(&json))
 }
 
 /// Checks a Git URL against `https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git`
@@ -347,7 +356,9 @@ pub fn check_gitea_url(
 ) -> Result<JsValue, JsValue> {
     let url = string_of(&url, "url").map_err(|e| to_js_error(&e))?;
     let json = with_config(config.as_ref(), |c| {
-        api::gitea_url_json(&url, &c.locations).to_string()
+        let mut verdict = api::gitea_url_json(&url, &c.locations);
+        plain::add_plain_fields(&mut verdict);
+        verdict.to_string()
     })
     .map_err(|e| to_js_error(&e))?;
     from_json(&json)

@@ -10,6 +10,7 @@ import test from 'node:test';
 import { PKG, loadPackage } from './load-pkg.mjs';
 
 const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
+const GLUE = 'catalyst_guard_web.js';
 const EXPORTS = ['canonicalGiteaUrl', 'checkGiteaUrl', 'decodeLocationCode', 'lint', 'locationTable', 'rules'];
 
 test('the manifest points at files the build wrote', () => {
@@ -28,22 +29,34 @@ test('the package version is the crate version', () => {
   assert.equal(manifest.version, version);
 });
 
-test('the module is plain ES with no bare imports and a relative wasm URL', () => {
-  const js = readFileSync(join(PKG, manifest.main), 'utf8');
-  const imports = [...js.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
-  for (const spec of imports) assert.ok(spec.startsWith('.'), `bare import ${spec} needs a bundler`);
-  assert.match(js, /new URL\('catalyst_guard_web_bg\.wasm', import\.meta\.url\)/);
-  assert.doesNotMatch(js, /require\(/);
+test('the modules are plain ES with no bare imports and a relative wasm URL', () => {
+  for (const file of [manifest.main, GLUE]) {
+    const js = readFileSync(join(PKG, file), 'utf8');
+    const imports = [...js.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+    for (const spec of imports) assert.ok(spec.startsWith('.'), `bare import ${spec} in ${file} needs a bundler`);
+    assert.doesNotMatch(js, /require\(/);
+  }
+  assert.match(readFileSync(join(PKG, GLUE), 'utf8'), /new URL\('catalyst_guard_web_bg\.wasm', import\.meta\.url\)/);
+  assert.match(readFileSync(join(PKG, manifest.main), 'utf8'), /from '\.\/catalyst_guard_web\.js'/);
 });
 
-test('the .d.ts declares every export and the result types', () => {
-  const dts = readFileSync(join(PKG, manifest.types), 'utf8');
+test('the .d.ts declares every export, the result types and the entry point\'s init', () => {
+  const dts = readFileSync(join(PKG, 'catalyst_guard_web.d.ts'), 'utf8');
   for (const name of EXPORTS) assert.match(dts, new RegExp(`export function ${name}\\(`), name);
   for (const type of ['LintReport', 'Finding', 'GiteaUrlCheck', 'GiteaUrlParts', 'DecodedLocation', 'RuleInfo', 'LocationTableInfo', 'FieldError']) {
     assert.match(dts, new RegExp(`export (interface|type) ${type}\\b`), type);
   }
   assert.match(dts, /export function lint\(files: SourceFileInput\[\], config\?: LintConfig \| string \| null\): LintReport;/);
-  assert.match(dts, /export default function __wbg_init/);
+  assert.match(dts, /messageText: string;/);
+  const entry = readFileSync(join(PKG, manifest.types), 'utf8');
+  assert.match(entry, /export \* from '\.\/catalyst_guard_web\.js';/);
+  assert.match(entry, /export default function init\(/);
+});
+
+test('the tarball carries the package README and the licence', () => {
+  const readme = readFileSync(join(PKG, 'README.md'), 'utf8');
+  for (const topic of ['optimizeDeps', 'vitest', 'jest', 'Node', 'await init()', 'messageText']) assert.ok(readme.includes(topic), `README mentions ${topic}`);
+  assert.match(readFileSync(join(PKG, 'LICENSE'), 'utf8'), /Apache License\s+Version 2\.0/);
 });
 
 test('the module exports exactly the documented API', async () => {

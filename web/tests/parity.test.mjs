@@ -25,6 +25,16 @@ for (const c of cases) {
       assert.throws(() => lint(c.files, c.config), (e) => e.field === 'config' && e.message.includes(c.expected.configError));
       return;
     }
-    assert.deepEqual(lint(c.files, c.config), c.expected.report);
+    const report = lint(c.files, c.config);
+    // The plain-text twins are the browser's addition; the rest is the CLI's document.
+    for (const f of report.findings) {
+      assert.equal(typeof f.messageText, 'string');
+      if (/`[^`]+`/.test(f.message)) assert.notEqual(f.messageText, f.message, `messageText of ${f.code} keeps its Markdown`);
+      if (f.help === undefined) assert.equal(f.helpText, null);
+      else assert.equal(typeof f.helpText, 'string');
+      delete f.messageText;
+      delete f.helpText;
+    }
+    assert.deepEqual(report, c.expected.report);
   });
 }

@@ -90,8 +90,17 @@ fn lint_reports_cg005_at_the_url_line_exactly_as_the_core_does() {
         )],
         &Config::default(),
     );
+    // ... plus the plain-text twins of message and help the browser adds.
+    let core = catalyst_guard_web::plain::report_with_plain_text(&core);
     let core: serde_json::Value = serde_json::from_str(&core).expect("core JSON");
     assert_eq!(stringify(&report), core.to_string());
+    let text = get(&finding, "messageText")
+        .as_string()
+        .expect("messageText");
+    assert!(
+        text.contains("hfrp = Hetzner Falkenstein rtz prod") && !text.contains('`'),
+        "{text}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -120,6 +120,9 @@ pub fn build() -> Result<()> {
             &wasm_arg,
         ],
     )?;
+    // The package's licence travels in the tarball (npm packs LICENSE by name).
+    std::fs::copy(crate::root().join("LICENSE"), pkg.join("LICENSE"))
+        .context("cannot copy LICENSE into web/pkg")?;
     let size = std::fs::metadata(pkg.join(format!("{OUT_NAME}_bg.wasm")))
         .map(|m| m.len())
         .unwrap_or_default();
@@ -168,10 +171,12 @@ pub fn test() -> Result<(u64, u64, u64)> {
         .map(|n| format!("tests/{n}"))
         .collect();
     tests.sort();
+    let apps = prepare_apps(&pack()?)?;
     let mut command = Command::new("node");
     command
         .args(["--test", "--test-reporter=tap"])
         .args(&tests)
+        .env("CG_WEB_APPS", &apps)
         .env("CG_WEB_PARITY", &parity)
         .env("CG_WEB_ARTIFACTS", &artifacts)
         .current_dir(&web);
@@ -181,6 +186,98 @@ pub fn test() -> Result<(u64, u64, u64)> {
     skipped += s;
     eprintln!("web: screenshots in {}", artifacts.display());
     Ok((passed, failed, skipped))
+}
+
+/// `npm pack` of `web/pkg` (built first) into `target/web/`; returns the tarball.
+pub fn pack() -> Result<PathBuf> {
+    let out = target_dir().join("web");
+    std::fs::create_dir_all(&out)?;
+    eprintln!(
+        "+ npm pack --pack-destination {} (in web/pkg)",
+        out.display()
+    );
+    let output = Command::new("npm")
+        .args(["pack", "--json", "--pack-destination"])
+        .arg(&out)
+        .current_dir(crate::root().join("web/pkg"))
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run `npm pack`")?;
+    if !output.status.success() {
+        bail!("`npm pack` in web/pkg failed ({})", output.status);
+    }
+    let listing: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("`npm pack --json` printed no JSON")?;
+    let name = listing
+        .get(0)
+        .and_then(|p| p.get("filename"))
+        .and_then(|f| f.as_str())
+        .context("`npm pack --json` named no file")?;
+    Ok(out.join(name))
+}
+
+/// The scratch apps the browser-package tests install the tarball into, as a user
+/// would: the oldest Vite major still maintained (6: security fixes, its latest
+/// minor), the newest (8, with vitest and jsdom for the app's own unit tests).
+/// (name, npm dependencies, whether the app carries the README's `optimizeDeps` line).
+const APPS: &[(&str, &[&str], bool)] = &[
+    ("vite6", &["vite@^6.4.0"], true),
+    (
+        "vite8",
+        &["vite@^8.0.0", "vitest@^4.1.0", "jsdom@^27.3.0"],
+        false,
+    ),
+];
+
+/// Writes the scratch apps under `target/web/apps/` from `web/tests/vite-app/` and
+/// installs their dependencies and `tarball` from npm; returns the apps' directory.
+fn prepare_apps(tarball: &Path) -> Result<PathBuf> {
+    let template = crate::root().join("web/tests/vite-app");
+    let apps = target_dir().join("web/apps");
+    for (name, deps, with_config) in APPS {
+        let dir = apps.join(name);
+        for sub in ["src", "test"] {
+            std::fs::create_dir_all(dir.join(sub))?;
+        }
+        for file in [
+            "index.html",
+            "src/main.js",
+            "src/example.js",
+            "test/lint.test.js",
+        ] {
+            std::fs::copy(template.join(file), dir.join(file))
+                .with_context(|| format!("cannot copy web/tests/vite-app/{file}"))?;
+        }
+        let config = dir.join("vite.config.js");
+        if *with_config {
+            std::fs::copy(template.join("vite.config.js"), &config)?;
+        } else if config.exists() {
+            std::fs::remove_file(&config)?;
+        }
+        let manifest = serde_json::json!({
+            "name": format!("catalyst-guard-scratch-{name}"),
+            "private": true,
+            "type": "module",
+        });
+        std::fs::write(dir.join("package.json"), format!("{manifest:#}\n"))?;
+        // A rebuilt tarball has a new integrity hash: forget the old install of it.
+        let _ = std::fs::remove_file(dir.join("package-lock.json"));
+        let _ = std::fs::remove_dir_all(dir.join("node_modules/@openova"));
+        let mut args = vec!["install", "--no-audit", "--no-fund", "--save"];
+        args.extend_from_slice(deps);
+        let tarball = tarball.to_string_lossy();
+        args.push(&tarball);
+        eprintln!("+ npm {} (in {})", args.join(" "), dir.display());
+        let status = Command::new("npm")
+            .args(&args)
+            .current_dir(&dir)
+            .status()
+            .context("cannot run `npm`")?;
+        if !status.success() {
+            bail!("`npm install` in {} failed ({status})", dir.display());
+        }
+    }
+    Ok(apps)
 }
 
 /// `cargo xtask bench web`: the committed benchmark page (`web/bench/`) in headless
