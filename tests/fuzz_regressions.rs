@@ -82,6 +82,7 @@ fn a_span_past_the_end_of_its_line_breaks_the_lint_property() {
         width: 1,
         message: "x".to_string(),
         help: None,
+        fix: None,
     };
     let outside = std::panic::catch_unwind(|| props::check_span(&finding, "a: b"));
     assert!(outside.is_err(), "line 2 of a one-line file passed");
