@@ -8,6 +8,7 @@
 )]
 
 pub mod harness;
+pub mod twins;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
