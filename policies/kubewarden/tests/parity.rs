@@ -14,8 +14,6 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use catalyst_guard_kubewarden::admission;
-use catalyst_guard_kubewarden::rules::BlueprintVersion;
 use common::twins::{TwinRule, context, params_for, rules as twin_rules};
 
 /// The params ConfigMap for the default settings (what the parity cases assume).
@@ -27,26 +25,9 @@ fn twin_verdict(rules: &[TwinRule], source: &str, request: &serde_json::Value) -
     common::twins::verdict(rules, source, request, &default_params())
 }
 
-/// The Kubewarden verdict, natively (e2e.rs proves the module gives the same).
+/// The Kubewarden verdict under the default settings.
 fn policy_verdict(request: &serde_json::Value) -> Option<String> {
-    let payload = serde_json::json!({"settings": {}, "request": request});
-    let response = admission::validate(
-        &serde_json::to_vec(&payload).expect("json"),
-        &mut |_: &str, _: Option<&str>| BlueprintVersion::Unknown,
-    );
-    if response.accepted {
-        None
-    } else {
-        Some(
-            response
-                .message
-                .unwrap_or_default()
-                .split(' ')
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        )
-    }
+    common::native_verdict(&serde_json::json!({}), request)
 }
 
 #[test]

@@ -15,8 +15,6 @@ mod common;
 use std::sync::OnceLock;
 
 use catalyst_guard::objects;
-use catalyst_guard_kubewarden::admission;
-use catalyst_guard_kubewarden::rules::BlueprintVersion;
 use catalyst_guard_kubewarden::settings::{Config, Settings};
 use catalyst_guard_kubewarden::twins;
 use common::harness::{Cluster, Policy, wasm_path};
@@ -151,16 +149,7 @@ fn code_of(message: Option<&str>) -> Option<String> {
 }
 
 fn kubewarden_native(settings: &Value, request: &Value) -> Option<String> {
-    let payload = json!({"settings": settings, "request": request});
-    let response = admission::validate(
-        &serde_json::to_vec(&payload).expect("json"),
-        &mut |_: &str, _: Option<&str>| BlueprintVersion::Unknown,
-    );
-    if response.accepted {
-        None
-    } else {
-        code_of(response.message.as_deref())
-    }
+    common::native_verdict(settings, request)
 }
 
 fn kubewarden_wasm(settings: &Value, request: &Value) -> Option<String> {
