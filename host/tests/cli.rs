@@ -347,7 +347,7 @@ fn catalyst_guard_rule_count() -> usize {
     let out = run(&["rules", "--format", "json"], repo_root());
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
     let n = v.as_array().expect("array").len();
-    assert_eq!(n, 12);
+    assert_eq!(n, 13);
     n
 }
 

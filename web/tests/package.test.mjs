@@ -11,7 +11,7 @@ import { PKG, loadPackage } from './load-pkg.mjs';
 
 const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
 const GLUE = 'catalyst_guard_web.js';
-const EXPORTS = ['canonicalGiteaUrl', 'checkGiteaUrl', 'decodeLocationCode', 'lint', 'locationTable', 'rules'];
+const EXPORTS = ['canonicalGiteaUrl', 'checkGiteaUrl', 'checkObject', 'decodeLocationCode', 'lint', 'locationTable', 'rules'];
 
 test('the manifest points at files the build wrote', () => {
   assert.equal(manifest.type, 'module');
@@ -63,5 +63,8 @@ test('the module exports exactly the documented API', async () => {
   const mod = await loadPackage();
   const functions = Object.keys(mod).filter((k) => typeof mod[k] === 'function' && k !== 'default' && k !== 'initSync');
   assert.deepEqual(functions.sort(), EXPORTS);
-  assert.equal(mod.rules().length, 12);
+  assert.equal(mod.rules().length, 13);
+  const repo = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'x' },
+    spec: { url: 'http://gitea.hfmp.openova.io/openova/flux.git' } };
+  assert.equal(mod.checkObject(repo).findings[0].code, 'CG005', 'checkObject runs the core object rules');
 });

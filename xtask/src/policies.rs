@@ -10,7 +10,9 @@
 //!   tests look), check the generated twins are current and the size budget holds.
 //! - `annotate [--wasm IN] [--output OUT]`: embed `metadata.yml` as the
 //!   `io.kubewarden.metadata` custom section, as `kwctl annotate` does.
-//! - `gen-policies [--check]`: (re)generate `policies/kyverno/` and `policies/vap/`.
+//! - `gen-policies [--settings FILE] [--check]`: (re)generate `policies/kyverno/`,
+//!   `policies/vap/` and, from one settings file, `deploy/admission/params.yaml` and
+//!   `deploy/admission/clusteradmissionpolicy.yaml`.
 //! - `bench admit [ARGS]`: per-request latency through the waPC harness.
 
 use std::path::PathBuf;
@@ -50,7 +52,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["gen-policies", rest @ ..] => gen_policies(rest),
         ["bench", rest @ ..] => bench(rest),
         _ => bail!(
-            "usage: cargo xtask policies build | annotate [--wasm IN] [--output OUT] | gen-policies [--check] | bench [ARGS]"
+            "usage: cargo xtask policies build | annotate [--wasm IN] [--output OUT] | gen-policies [--settings FILE] [--check] | bench [ARGS]"
         ),
     }
 }
@@ -113,13 +115,18 @@ pub fn annotate(args: &[&str]) -> Result<()> {
     ])
 }
 
-/// `cargo xtask gen-policies [--check]`.
+/// `cargo xtask gen-policies [--settings FILE] [--check]`: the twins, and from one
+/// settings file (default `deploy/admission/settings.yaml`) the Kubewarden settings
+/// and the params ConfigMap the twins read.
 pub fn gen_policies(args: &[&str]) -> Result<()> {
+    let mut all = vec!["gen-policies"];
     match args {
-        [] => policy_tool(&["gen-policies"]),
-        ["--check"] => policy_tool(&["gen-policies", "--check"]),
-        _ => bail!("usage: cargo xtask gen-policies [--check]"),
+        [] | ["--check"] | ["--settings", _] | ["--settings", _, "--check"] => {
+            all.extend_from_slice(args)
+        }
+        _ => bail!("usage: cargo xtask gen-policies [--settings FILE] [--check]"),
     }
+    policy_tool(&all)
 }
 
 fn policy_tool(args: &[&str]) -> Result<()> {

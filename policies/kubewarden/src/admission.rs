@@ -337,7 +337,7 @@ pub fn validate(payload: &[u8], blueprints: &mut dyn BlueprintSource) -> Validat
     let (legacy, fresh): (Vec<Violation>, Vec<Violation>) = findings
         .violations
         .into_iter()
-        .partition(|v| old_violations.iter().any(|o| o.same_as(v)));
+        .partition(|v| old_violations.iter().any(|o| rules::same_violation(o, v)));
     let mut warnings = findings.notes;
     warnings.extend(legacy.iter().map(|v| {
         format!(

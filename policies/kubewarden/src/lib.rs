@@ -2,7 +2,7 @@
 //! GitRepository whose URL is not the canonical Gitea URL (CG005), a HelmRelease
 //! pinning a `bp-*` chart with a range (CG004) or out of lockstep with its Blueprint
 //! (CG003), a Kustomization decrypting with SOPS (CG008), and a Blueprint whose
-//! `spec.version` is not an exact version (CG001).
+//! `spec.version` is not an exact version (CG012).
 //!
 //! The crate is layered so almost everything is testable natively: [`objects`] are
 //! the typed views deserialised from the request, [`rules`] are pure functions over

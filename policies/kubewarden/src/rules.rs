@@ -2,115 +2,66 @@
 //! violations it carries. No I/O: the one thing that may need the cluster, a
 //! Blueprint's version, comes in through a caller-supplied lookup.
 //!
-//! The decisions are the core's: canonical URLs are judged by
-//! `catalyst_guard::naming::check_gitea_url`, pins by `catalyst_guard::version`, and the
-//! rule codes and names are the linter's (checked against the core registry by a
-//! test). Admission is stricter than the linter in one respect: a live object has
-//! no business carrying a template placeholder (`${SOVEREIGN_DOMAIN}`,
-//! `<location-code>`), which the linter accepts as a stand-in in the repository.
+//! The per-object rules are the core's (`catalyst_guard::objects`): the same functions
+//! the linter and the browser package call, with the same codes and messages. What
+//! stays here is what only admission has: a live object has no business carrying a
+//! template stand-in (`${SOVEREIGN_DOMAIN}`, `<location-code>`), which the core
+//! accepts in a repository; lockstep (CG003) against a Blueprint read from the
+//! settings or the cluster; and help lines that name that Blueprint's version.
 
-use catalyst_guard::naming::url::is_valid_org;
 use catalyst_guard::naming::{check_gitea_url, is_stand_in};
-use catalyst_guard::version::Version;
+use catalyst_guard::objects::{self, field};
+use catalyst_guard::version::{Pin, Version, parse_pin};
+
+pub use catalyst_guard::objects::{
+    CANONICAL_URL, GITEA_URL, INEXACT_BLUEPRINT_VERSION, MAX_URL_BYTES, ObjectFinding as Violation,
+    Rule, SOPS, UNPINNED, clip,
+};
 
 use crate::objects::{Blueprint, GitRepository, HelmRelease, Kustomization};
 use crate::settings::Config;
 
-/// A linter rule this policy enforces: code and name, as in the core registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rule {
-    /// `CG005`.
-    pub code: &'static str,
-    /// `non-canonical-gitea-url`.
-    pub name: &'static str,
-}
-
 // Copied rather than read from `catalyst_guard::lint::RULES`: referencing the registry
 // statics would link every lint rule's code into the WebAssembly module. The test
 // `rule_codes_and_names_match_the_core_registry` keeps the two in step.
-/// CG001: a Blueprint's `spec.version` (here: not an exact version).
-pub const BLUEPRINT_VERSION: Rule = Rule {
-    code: "CG001",
-    name: "blueprint-version-mismatch",
-};
-/// CG003: a pin out of lockstep with its Blueprint.
+/// CG003: a pin out of lockstep with its Blueprint (admission's own: it needs the
+/// Blueprint, from the settings or the cluster).
 pub const LOCKSTEP: Rule = Rule {
     code: "CG003",
     name: "bootstrap-pin-mismatch",
 };
-/// CG004: a missing, `*` or range pin.
-pub const UNPINNED: Rule = Rule {
-    code: "CG004",
-    name: "unpinned-chart-version",
-};
-/// CG005: a GitRepository URL that is not the canonical Gitea URL.
-pub const GITEA_URL: Rule = Rule {
-    code: "CG005",
-    name: "non-canonical-gitea-url",
-};
-/// CG008: a Kustomization decrypting with SOPS.
-pub const SOPS: Rule = Rule {
-    code: "CG008",
-    name: "sops-decryption",
-};
 
 /// Every rule the policy enforces.
-pub const RULES: [Rule; 5] = [BLUEPRINT_VERSION, LOCKSTEP, UNPINNED, GITEA_URL, SOPS];
+pub const RULES: [Rule; 5] = [
+    LOCKSTEP,
+    UNPINNED,
+    GITEA_URL,
+    SOPS,
+    INEXACT_BLUEPRINT_VERSION,
+];
 
-/// Longest `spec.url` examined; anything longer is rejected without parsing (and
-/// without being echoed back in full).
-pub const MAX_URL_BYTES: usize = 2048;
-
-/// Longest user-supplied value echoed in a message, in bytes.
-const MAX_ECHO_BYTES: usize = 200;
-
-/// The canonical Gitea URL shape, for help lines.
-pub const CANONICAL_URL: &str = "https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git";
-
-/// One rule violation in one object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// The rule broken.
-    pub rule: Rule,
-    /// Dotted path of the offending field.
-    pub field: &'static str,
-    /// What the offending field held (with whatever else decides the rule, e.g. the
-    /// chart name for a pin), so an UPDATE can tell whether it changed.
-    pub value: Option<String>,
-    /// What is wrong, naming the object and the offending value.
-    pub message: String,
-    /// The canonical form to use instead.
-    pub help: String,
+/// True if `new` is the same violation as `old`, of the same unchanged field value
+/// (the message names the value and what else decides the rule, e.g. the chart).
+pub fn same_violation(old: &Violation, new: &Violation) -> bool {
+    old.rule == new.rule
+        && old.field == new.field
+        && old.value == new.value
+        && old.message == new.message
 }
 
-impl Violation {
-    fn new(
-        rule: Rule,
-        field: &'static str,
-        value: Option<&str>,
-        message: String,
-        help: String,
-    ) -> Self {
-        Self {
-            rule,
-            field,
-            value: value.map(str::to_string),
-            message,
-            help,
-        }
-    }
-
-    /// `CG005 non-canonical-gitea-url: <message>` and a `help:` line.
-    pub fn render(&self) -> String {
-        format!(
-            "{} {}: {}\nhelp: {}",
-            self.rule.code, self.rule.name, self.message, self.help
-        )
-    }
-
-    /// True if `other` is the same violation of the same unchanged field value.
-    pub fn same_as(&self, other: &Self) -> bool {
-        self.rule == other.rule && self.field == other.field && self.value == other.value
+fn violation(
+    rule: Rule,
+    field: &'static str,
+    value: Option<&str>,
+    message: String,
+    help: String,
+) -> Violation {
+    Violation {
+        rule,
+        field,
+        value: value.map(str::to_string),
+        message,
+        help,
     }
 }
 
@@ -135,94 +86,36 @@ pub struct Findings {
     pub notes: Vec<String>,
 }
 
-/// Shortens a user-supplied value for a message (at a character boundary).
-pub fn clip(s: &str) -> String {
-    if s.len() <= MAX_ECHO_BYTES {
-        return s.to_string();
-    }
-    let mut end = MAX_ECHO_BYTES;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes)", s.get(..end).unwrap_or_default(), s.len())
-}
-
-/// CG005 (and `allowedOrgs`) on a GitRepository. `subject` names the object in
-/// messages (`GitRepository \`flux-system/flux\``).
+/// CG005 (and `allowedOrgs`) on a GitRepository, plus admission's own rule: no
+/// stand-ins left in a live URL. `subject` names the object in messages
+/// (`GitRepository \`flux-system/flux\``).
 pub fn git_repository(subject: &str, repo: &GitRepository, cfg: &Config) -> Vec<Violation> {
-    const FIELD: &str = "spec.url";
-    let Some(url) = repo.url() else {
-        return vec![Violation::new(
-            GITEA_URL,
-            FIELD,
-            None,
-            format!("{subject} has no `spec.url`"),
-            format!("set `spec.url: {CANONICAL_URL}`"),
-        )];
-    };
-    if url.len() > MAX_URL_BYTES {
-        return vec![Violation::new(
-            GITEA_URL,
-            FIELD,
-            Some(url),
-            format!(
-                "{subject} spec.url is {} bytes long, not a Git URL: `{}`",
-                url.len(),
-                clip(url)
-            ),
-            format!("use `{CANONICAL_URL}`"),
-        )];
-    }
-    let mut out = Vec::new();
-    match check_gitea_url(url, &cfg.locations) {
-        Err(problem) => out.push(Violation::new(
-            GITEA_URL,
-            FIELD,
-            Some(url),
-            format!("{subject} spec.url {}", problem.message),
-            problem.help,
-        )),
-        Ok(()) => {
-            let stand_ins = placeholders(url);
-            if !stand_ins.is_empty() {
-                let list = stand_ins
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let noun = if stand_ins.len() == 1 {
-                    "placeholder"
-                } else {
-                    "placeholders"
-                };
-                out.push(Violation::new(
-                    GITEA_URL,
-                    FIELD,
-                    Some(url),
-                    format!("{subject} spec.url `{url}` still contains the {noun} {list}"),
-                    "substitute real values before applying (Flux `postBuild.substitute`), e.g. `https://gitea.hfmp.openova.io/openova/flux.git`".to_string(),
-                ));
-            }
-        }
-    }
-    if let Some(org) = org_of(url)
-        && !cfg.allowed_orgs.is_empty()
-        && is_valid_org(org)
-        && !cfg.allowed_orgs.iter().any(|a| a == org)
+    let url = repo.url();
+    let mut out = objects::git_repository_url(subject, url, &cfg.object_settings());
+    if let Some(url) = url
+        && url.len() <= MAX_URL_BYTES
+        && check_gitea_url(url, &cfg.locations).is_ok()
     {
-        let allowed = cfg
-            .allowed_orgs
-            .iter()
-            .map(|a| format!("`{a}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        out.push(Violation::new(
-            GITEA_URL,
-            FIELD,
-            Some(url),
-            format!("{subject} spec.url `{url}` names org `{org}`, which is not an allowed org"),
-            format!("use one of the allowed orgs: {allowed}"),
-        ));
+        let stand_ins = placeholders(url);
+        if !stand_ins.is_empty() {
+            let list = stand_ins
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let noun = if stand_ins.len() == 1 {
+                "placeholder"
+            } else {
+                "placeholders"
+            };
+            out.insert(0, violation(
+                GITEA_URL,
+                field::URL,
+                Some(url),
+                format!("{subject} spec.url `{url}` still contains the {noun} {list}"),
+                "substitute real values before applying (Flux `postBuild.substitute`), e.g. `https://gitea.hfmp.openova.io/openova/flux.git`".to_string(),
+            ));
+        }
     }
     out
 }
@@ -244,11 +137,6 @@ fn placeholders(url: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The org segment of a URL (`https://host/<org>/...`).
-fn org_of(url: &str) -> Option<&str> {
-    url.split_once("://")?.1.split('/').nth(1)
-}
-
 /// CG004 and lockstep (CG003) on a HelmRelease whose chart matches `chartPattern`.
 /// `blueprint` answers the Blueprint version for a chart name; it is called at most
 /// once, and only when the answer matters.
@@ -258,7 +146,6 @@ pub fn helm_release(
     cfg: &Config,
     blueprint: &mut dyn FnMut(&str) -> BlueprintVersion,
 ) -> Findings {
-    const FIELD: &str = "spec.chart.spec.version";
     let mut findings = Findings::default();
     if hr.uses_chart_ref() {
         return findings;
@@ -273,7 +160,7 @@ pub fn helm_release(
         return findings;
     }
     let chart_txt = clip(chart);
-    let key = format!("{chart}@{}", spec.version.as_deref().unwrap_or_default());
+    let pin = spec.version.as_deref();
     let mut known = None;
     let mut resolve = |known: &mut Option<BlueprintVersion>| -> BlueprintVersion {
         known
@@ -290,58 +177,58 @@ pub fn helm_release(
         }
         _ => "an exact version such as `1.2.3`".to_string(),
     };
-    let Some(pin) = spec.version.as_deref() else {
+    let core = objects::helm_release_pin(subject, Some(chart), pin, false, &cfg.object_settings());
+    if !core.is_empty() {
         let bv = resolve(&mut known);
-        findings.violations.push(Violation::new(
-            UNPINNED,
-            FIELD,
-            Some(&key),
-            format!("{subject} does not pin a version of `{chart_txt}`"),
-            format!("set `spec.chart.spec.version` to {}", suggestion(&bv)),
-        ));
+        for mut v in core {
+            v.help = match v.value {
+                None => format!("set `spec.chart.spec.version` to {}", suggestion(&bv)),
+                Some(_) => format!("pin {}", suggestion(&bv)),
+            };
+            findings.violations.push(v);
+        }
+        return findings;
+    }
+    // The core passed the pin: it is exact, or a stand-in (absent pins are findings).
+    let Some(pin) = pin else {
         return findings;
     };
     let pin_txt = clip(pin);
-    if Version::parse(pin).is_none() {
-        let bv = resolve(&mut known);
-        let message = if is_stand_in(pin.trim()) {
-            format!("{subject} pins `{chart_txt}` at `{pin_txt}`, an unsubstituted variable")
-        } else {
-            format!("{subject} pins `{chart_txt}` with the range `{pin_txt}`")
-        };
-        findings.violations.push(Violation::new(
-            UNPINNED,
-            FIELD,
-            Some(&key),
-            message,
-            format!("pin {}", suggestion(&bv)),
-        ));
-        return findings;
-    }
+    let exact = match parse_pin(pin) {
+        Pin::Exact(v) => v,
+        _ => {
+            let bv = resolve(&mut known);
+            findings.violations.push(violation(
+                UNPINNED,
+                field::CHART_VERSION,
+                Some(pin),
+                format!("{subject} pins `{chart_txt}` at `{pin_txt}`, an unsubstituted variable"),
+                format!("pin {}", suggestion(&bv)),
+            ));
+            return findings;
+        }
+    };
     match resolve(&mut known) {
         BlueprintVersion::Known(want) => {
             let want_txt = clip(&want);
             match Version::parse(&want) {
-                None => findings.violations.push(Violation::new(
+                None => findings.violations.push(violation(
                     LOCKSTEP,
-                    FIELD,
-                    Some(&key),
+                    field::CHART_VERSION,
+                    Some(pin),
                     format!(
                         "{subject} pins `{chart_txt}`, but Blueprint `{chart_txt}` has `spec.version` `{want_txt}`, not an exact version, so lockstep cannot hold"
                     ),
                     format!("fix Blueprint `{chart_txt}` first: `spec.version` must be an exact version such as `1.2.3`"),
                 )),
-                Some(_) if pin == want => {}
+                // Helm resolves `v1.2.3`, `=1.2.3` and `1.2.3+build` to chart 1.2.3.
+                Some(w) if exact == w => {}
                 Some(w) => {
-                    let relation = match Version::parse(pin) {
-                        Some(p) if p < w => "behind",
-                        Some(p) if p > w => "ahead of",
-                        _ => "different from",
-                    };
-                    findings.violations.push(Violation::new(
+                    let relation = if exact < w { "behind" } else { "ahead of" };
+                    findings.violations.push(violation(
                         LOCKSTEP,
-                        FIELD,
-                        Some(&key),
+                        field::CHART_VERSION,
+                        Some(pin),
                         format!(
                             "{subject} pins `{chart_txt}` at `{pin_txt}`, {relation} Blueprint `{chart_txt}` at `{want_txt}`"
                         ),
@@ -350,10 +237,10 @@ pub fn helm_release(
                 }
             }
         }
-        BlueprintVersion::Failed(why) => findings.violations.push(Violation::new(
+        BlueprintVersion::Failed(why) => findings.violations.push(violation(
             LOCKSTEP,
-            FIELD,
-            Some(&key),
+            field::CHART_VERSION,
+            Some(pin),
             format!(
                 "{subject} pins `{chart_txt}` at `{pin_txt}`, but lockstep cannot be checked: {}",
                 clip(&why)
@@ -372,44 +259,29 @@ pub fn helm_release(
 
 /// CG008 on a Kustomization.
 pub fn kustomization(subject: &str, k: &Kustomization) -> Vec<Violation> {
-    match k.decryption_provider() {
-        Some(provider) if provider.eq_ignore_ascii_case("sops") => vec![Violation::new(
-            SOPS,
-            "spec.decryption.provider",
-            Some(provider),
-            format!("{subject} decrypts with `{provider}`"),
-            "remove `spec.decryption`; deliver secrets with External Secrets PushSecrets"
-                .to_string(),
-        )],
-        _ => Vec::new(),
-    }
+    objects::kustomization_decryption(subject, k.decryption_provider())
 }
 
-/// A Blueprint's `spec.version` must be an exact semantic version (reported as CG001,
-/// the Blueprint-version rule).
+/// CG012 on a Blueprint: the core's rule, plus admission's own: a live Blueprint's
+/// `spec.version` is not a template stand-in.
 pub fn blueprint(subject: &str, bp: &Blueprint) -> Vec<Violation> {
-    const FIELD: &str = "spec.version";
-    let help = "set `spec.version` to the exact version of its chart, such as `1.2.3`";
-    match bp.version() {
-        None => vec![Violation::new(
-            BLUEPRINT_VERSION,
-            FIELD,
-            None,
-            format!("{subject} has no `spec.version`"),
-            help.to_string(),
-        )],
-        Some(v) if Version::parse(v).is_none() => vec![Violation::new(
-            BLUEPRINT_VERSION,
-            FIELD,
+    let mut out = objects::blueprint_version(subject, bp.version());
+    if let Some(v) = bp.version()
+        && out.is_empty()
+        && is_stand_in(v.trim())
+    {
+        out.push(violation(
+            INEXACT_BLUEPRINT_VERSION,
+            field::BLUEPRINT_VERSION,
             Some(v),
             format!(
-                "{subject} spec.version `{}` is not an exact semantic version",
+                "{subject} spec.version `{}` is an unsubstituted variable",
                 clip(v)
             ),
-            help.to_string(),
-        )],
-        Some(_) => Vec::new(),
+            "set `spec.version` to the exact version of its chart, such as `1.2.3`".to_string(),
+        ));
     }
+    out
 }
 
 #[cfg(test)]
@@ -570,14 +442,18 @@ mod tests {
     #[case::exact_in_lockstep("bp-flux", Some("1.1.4"), &[])]
     #[case::behind("bp-flux", Some("1.1.3"), &["CG003"])]
     #[case::ahead("bp-flux", Some("1.2.0"), &["CG003"])]
-    #[case::build_metadata_is_not_the_same_pin("bp-flux", Some("1.1.4+x"), &["CG003"])]
+    #[case::build_metadata_is_ignored_as_helm_ignores_it("bp-flux", Some("1.1.4+x"), &[])]
+    #[case::equals_sign_is_exact("bp-flux", Some("=1.1.4"), &[])]
+    #[case::surrounding_space_is_exact("bp-flux", Some(" 1.1.4 "), &[])]
+    #[case::v_prefix_behind("bp-flux", Some("v1.1.3"), &["CG003"])]
+    #[case::double_equals_is_unreadable("bp-flux", Some("==1.1.4"), &["CG004"])]
     #[case::range("bp-flux", Some(">=1.1"), &["CG004"])]
     #[case::wildcard("bp-flux", Some("*"), &["CG004"])]
     #[case::x_range("bp-flux", Some("1.x"), &["CG004"])]
     #[case::caret("bp-flux", Some("^1"), &["CG004"])]
     #[case::tilde("bp-flux", Some("~1"), &["CG004"])]
     #[case::two_parts("bp-flux", Some("1.1"), &["CG004"])]
-    #[case::v_prefix("bp-flux", Some("v1.1.4"), &["CG004"])]
+    #[case::v_prefix_is_exact_and_in_lockstep("bp-flux", Some("v1.1.4"), &[])]
     #[case::unsubstituted("bp-flux", Some("${BP_FLUX_VERSION}"), &["CG004"])]
     #[case::missing("bp-flux", None, &["CG004"])]
     #[case::other_chart_with_range("cert-manager", Some(">=1"), &[])]
@@ -708,9 +584,10 @@ mod tests {
     #[rstest]
     #[case::exact(Some("1.2.3"), &[])]
     #[case::prerelease(Some("1.2.3-rc.1"), &[])]
-    #[case::range(Some("1.x"), &["CG001"])]
-    #[case::v_prefix(Some("v1.2.3"), &["CG001"])]
-    #[case::missing(None, &["CG001"])]
+    #[case::range(Some("1.x"), &["CG012"])]
+    #[case::v_prefix(Some("v1.2.3"), &["CG012"])]
+    #[case::missing(None, &["CG012"])]
+    #[case::stand_in_in_a_live_object(Some("${VERSION}"), &["CG012"])]
     fn blueprint_versions(#[case] version: Option<&str>, #[case] want: &[&str]) {
         let bp = Blueprint {
             spec: Some(BlueprintSpec {

@@ -141,6 +141,15 @@ impl Config {
         !chart.contains('/') && catalyst_guard::lint::glob::matches(&self.chart_pattern, chart)
     }
 
+    /// The settings as the core's object rules take them.
+    pub fn object_settings(&self) -> catalyst_guard::objects::Settings<'_> {
+        catalyst_guard::objects::Settings {
+            locations: &self.locations,
+            allowed_orgs: &self.allowed_orgs,
+            chart_pattern: Some(&self.chart_pattern),
+        }
+    }
+
     /// True if objects in `namespace` are exempt.
     pub fn is_exempt(&self, namespace: &str) -> bool {
         self.exempt_namespaces.iter().any(|n| n == namespace)

@@ -195,17 +195,32 @@ fn the_admission_kustomization_renders() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rendered: Value = serde_yaml::from_slice(&out.stdout).expect("one document");
-    assert_eq!(rendered["kind"], "ClusterAdmissionPolicy");
-    assert_eq!(
-        rendered["metadata"]["labels"]["app.kubernetes.io/component"],
-        "admission"
-    );
+    let rendered: Vec<Value> = serde_yaml::Deserializer::from_slice(&out.stdout)
+        .map(|d| serde::Deserialize::deserialize(d).expect("yaml"))
+        .collect();
+    let kinds: Vec<&str> = rendered
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["ConfigMap", "ClusterAdmissionPolicy"]);
+    for doc in &rendered {
+        assert_eq!(
+            doc["metadata"]["labels"]["app.kubernetes.io/component"],
+            "admission"
+        );
+    }
+    let params = &rendered[0];
+    assert_eq!(params["metadata"]["name"], twins::PARAMS_NAME);
+    assert_eq!(params["metadata"]["namespace"], twins::PARAMS_NAMESPACE);
 }
 
 #[test]
-fn generated_twins_are_current() {
-    for file in twins::files() {
+fn generated_twins_params_and_settings_are_current() {
+    let cases = twins::read_case_table(&root()).unwrap_or_else(|e| panic!("{e}"));
+    let files = twins::files(twins::SETTINGS_PATH, &read(twins::SETTINGS_PATH), &cases)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(files.len(), 9);
+    for file in files {
         let on_disk = read(file.path);
         assert!(
             on_disk == file.text,
@@ -236,12 +251,84 @@ fn twins_are_well_formed_admission_objects() {
             serde_json::json!(["Deny"])
         );
         assert_eq!(policy["spec"]["failurePolicy"], "Fail");
+        let param_kind = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap"});
+        assert_eq!(policy["spec"]["paramKind"], param_kind);
+        assert_eq!(binding["spec"]["paramRef"]["name"], twins::PARAMS_NAME);
+        assert_eq!(
+            binding["spec"]["paramRef"]["namespace"],
+            twins::PARAMS_NAMESPACE
+        );
+        assert_eq!(
+            binding["spec"]["paramRef"]["parameterNotFoundAction"],
+            "Deny"
+        );
     }
     let kyverno = docs("policies/kyverno/clusterpolicy.yaml");
     assert_eq!(kyverno.len(), 1);
     assert_eq!(kyverno[0]["apiVersion"], "kyverno.io/v1");
-    assert_eq!(
-        kyverno[0]["spec"]["rules"].as_array().map(Vec::len),
-        Some(3)
-    );
+    let rules = kyverno[0]["spec"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 3);
+    for rule in rules {
+        let cel = &rule["validate"]["cel"];
+        assert_eq!(cel["paramKind"]["kind"], "ConfigMap");
+        assert_eq!(cel["paramRef"]["name"], twins::PARAMS_NAME);
+        assert_eq!(cel["paramRef"]["namespace"], twins::PARAMS_NAMESPACE);
+    }
+}
+
+#[test]
+fn kyverno_test_suites_follow_the_test_schema_and_replay_the_case_table() {
+    let schema: Value = serde_json::from_str(&read("tests/schemas/kyverno-test-v1alpha1.json"))
+        .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let cases = twins::read_case_table(&root()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(cases.len() >= 20, "only {} cases", cases.len());
+    for (dir, policies) in [
+        ("policies/kyverno", vec!["clusterpolicy.yaml"]),
+        ("policies/vap", vec!["policies.yaml", "bindings.yaml"]),
+    ] {
+        let suite = yaml(&format!("{dir}/kyverno-test.yaml"));
+        let errors: Vec<String> = validator
+            .iter_errors(&suite)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{dir}: {errors:#?}");
+        // Every file the suite names exists next to it.
+        let named = suite["policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(suite["resources"].as_array().into_iter().flatten())
+            .chain(suite["paramResources"].as_array().into_iter().flatten());
+        for file in named {
+            let path = root().join(dir).join(file.as_str().expect("file name"));
+            assert!(path.is_file(), "{dir}: {} does not exist", path.display());
+        }
+        assert_eq!(
+            suite["policies"],
+            serde_json::json!(policies),
+            "{dir}: policies"
+        );
+        // One result per case, with the case table's verdict.
+        let results = suite["results"].as_array().expect("results");
+        assert_eq!(results.len(), cases.len(), "{dir}");
+        for (result, case) in results.iter().zip(&cases) {
+            let want = if case.allowed { "pass" } else { "fail" };
+            assert_eq!(result["result"], want, "{dir}: {}", case.name);
+            assert_eq!(result["kind"], case.object["kind"], "{dir}: {}", case.name);
+        }
+        // Each named resource is in resources.yaml.
+        let resources = read(&format!("{dir}/resources.yaml"));
+        let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&resources)
+            .map(|d| serde::Deserialize::deserialize(d).expect("yaml"))
+            .collect();
+        for result in results {
+            let name = &result["resources"][0];
+            assert!(
+                docs.iter()
+                    .any(|d| &d["metadata"]["name"] == name && d["kind"] == result["kind"]),
+                "{dir}: no resource {name}"
+            );
+        }
+    }
 }

@@ -13,166 +13,21 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use catalyst_guard_kubewarden::admission;
-use catalyst_guard_kubewarden::rules::BlueprintVersion;
+use common::twins::{TwinRule, context, params_for, rules as twin_rules};
 
-/// One twin rule as found on disk.
-struct TwinRule {
-    source: &'static str,
-    kind: String,
-    expression: cel::Program,
-    expression_text: String,
-    message_expression: cel::Program,
-    message: String,
+/// The params ConfigMap for the default settings (what the parity cases assume).
+fn default_params() -> serde_json::Value {
+    params_for(&serde_json::json!({}))
 }
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("repository root")
-}
-
-fn yaml_docs(path: &str) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_yaml::Deserializer::from_str(&text)
-        .map(|doc| serde::Deserialize::deserialize(doc).unwrap_or_else(|e| panic!("{path}: {e}")))
-        .collect()
-}
-
-fn compile(text: &str) -> cel::Program {
-    cel::Program::compile(text).unwrap_or_else(|e| panic!("CEL does not parse: {e}\n{text}"))
-}
-
-fn twin_rules() -> Vec<TwinRule> {
-    let mut out = Vec::new();
-    for doc in yaml_docs("policies/kyverno/clusterpolicy.yaml") {
-        assert_eq!(doc["kind"], "ClusterPolicy");
-        for rule in doc["spec"]["rules"].as_array().expect("rules") {
-            let kind = rule["match"]["any"][0]["resources"]["kinds"][0]
-                .as_str()
-                .expect("kind")
-                .rsplit('/')
-                .next()
-                .expect("kind name")
-                .to_string();
-            assert_eq!(rule["validate"]["failureAction"], "Enforce");
-            for e in rule["validate"]["cel"]["expressions"]
-                .as_array()
-                .expect("expressions")
-            {
-                let text = e["expression"].as_str().expect("expression").to_string();
-                out.push(TwinRule {
-                    source: "kyverno",
-                    kind: kind.clone(),
-                    expression: compile(&text),
-                    expression_text: text,
-                    message_expression: compile(
-                        e["messageExpression"].as_str().expect("messageExpression"),
-                    ),
-                    message: e["message"].as_str().expect("message").to_string(),
-                });
-            }
-        }
-    }
-    for doc in yaml_docs("policies/vap/policies.yaml") {
-        assert_eq!(doc["kind"], "ValidatingAdmissionPolicy");
-        let resource = doc["spec"]["matchConstraints"]["resourceRules"][0]["resources"][0]
-            .as_str()
-            .expect("resource");
-        let kind = match resource {
-            "gitrepositories" => "GitRepository",
-            "helmreleases" => "HelmRelease",
-            "kustomizations" => "Kustomization",
-            other => panic!("unexpected resource {other}"),
-        };
-        for v in doc["spec"]["validations"].as_array().expect("validations") {
-            assert_eq!(
-                v["reason"], "Forbidden",
-                "403, as the Kubewarden policy answers"
-            );
-            let text = v["expression"].as_str().expect("expression").to_string();
-            out.push(TwinRule {
-                source: "vap",
-                kind: kind.to_string(),
-                expression: compile(&text),
-                expression_text: text,
-                message_expression: compile(
-                    v["messageExpression"].as_str().expect("messageExpression"),
-                ),
-                message: v["message"].as_str().expect("message").to_string(),
-            });
-        }
-    }
-    out
-}
-
-fn context(request: &serde_json::Value) -> cel::Context<'static, 'static> {
-    let mut ctx = cel::Context::default();
-    for (name, value) in [
-        ("object", &request["object"]),
-        ("oldObject", &request["oldObject"]),
-        ("request", request),
-    ] {
-        ctx.add_variable_from_value(name, cel::to_value(value).expect("JSON converts to CEL"));
-    }
-    ctx
-}
-
-/// Evaluates the twins of one `source` on an AdmissionRequest: `None` if admitted,
-/// else the rule code of the first failing rule's message.
 fn twin_verdict(rules: &[TwinRule], source: &str, request: &serde_json::Value) -> Option<String> {
-    let kind = request["kind"]["kind"].as_str().unwrap_or_default();
-    let ctx = context(request);
-    let mut matched = false;
-    for rule in rules
-        .iter()
-        .filter(|r| r.source == source && r.kind == kind)
-    {
-        matched = true;
-        match rule.expression.execute(&ctx) {
-            Ok(cel::Value::Bool(true)) => {}
-            Ok(cel::Value::Bool(false)) => {
-                // As the API server does: a messageExpression that fails to evaluate
-                // (say, the field it quotes is absent) falls back to `message`.
-                let message = match rule.message_expression.execute(&ctx) {
-                    Ok(cel::Value::String(s)) => s.to_string(),
-                    _ => rule.message.clone(),
-                };
-                return Some(message.split(' ').next().unwrap_or_default().to_string());
-            }
-            other => panic!(
-                "{source}: {kind}: expression gave {other:?}\n{}",
-                rule.expression_text
-            ),
-        }
-    }
-    assert!(matched, "{source} has no rule for {kind}");
-    None
+    common::twins::verdict(rules, source, request, &default_params())
 }
 
-/// The Kubewarden verdict, natively (e2e.rs proves the module gives the same).
+/// The Kubewarden verdict under the default settings.
 fn policy_verdict(request: &serde_json::Value) -> Option<String> {
-    let payload = serde_json::json!({"settings": {}, "request": request});
-    let response = admission::validate(
-        &serde_json::to_vec(&payload).expect("json"),
-        &mut |_: &str, _: Option<&str>| BlueprintVersion::Unknown,
-    );
-    if response.accepted {
-        None
-    } else {
-        Some(
-            response
-                .message
-                .unwrap_or_default()
-                .split(' ')
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        )
-    }
+    common::native_verdict(&serde_json::json!({}), request)
 }
 
 #[test]
@@ -372,7 +227,7 @@ fn twins_agree_with_the_policy_on_a_table_of_pins() {
 fn twin_messages_name_the_object_and_the_code() {
     let rules = twin_rules();
     let request = gitrepo_request("http://gitea.hfmp.openova.io/abc/x.git");
-    let ctx = context(&request);
+    let ctx = context(&request, &default_params());
     let rule = rules
         .iter()
         .find(|r| r.source == "vap" && r.kind == "GitRepository")

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! policy-tool annotate --wasm IN --metadata metadata.yml --output OUT
-//! policy-tool gen-policies [--check]
+//! policy-tool gen-policies [--settings FILE] [--check]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -18,10 +18,9 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["annotate", rest @ ..] => annotate(rest),
-        ["gen-policies"] => gen_policies(false),
-        ["gen-policies", "--check"] => gen_policies(true),
+        ["gen-policies", rest @ ..] => gen_policies(rest),
         _ => Err(anyhow::anyhow!(
-            "usage: policy-tool annotate --wasm IN --metadata FILE --output OUT | gen-policies [--check]"
+            "usage: policy-tool annotate --wasm IN --metadata FILE --output OUT | gen-policies [--settings FILE] [--check]"
         )),
     };
     match result {
@@ -72,10 +71,36 @@ fn annotate(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-fn gen_policies(check: bool) -> Result<()> {
+/// `gen-policies [--settings FILE] [--check]`: the twins, and from the settings file
+/// (default `deploy/admission/settings.yaml`) the Kubewarden settings and the params
+/// ConfigMap. `--check` writes nothing and fails if a file is stale.
+fn gen_policies(args: &[&str]) -> Result<()> {
+    let check = args.contains(&"--check");
+    let settings = if args.contains(&"--settings") {
+        PathBuf::from(flag(args, "--settings")?)
+    } else {
+        root().join(twins::SETTINGS_PATH)
+    };
+    if let Some(unknown) = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| {
+            **a != "--check"
+                && **a != "--settings"
+                && !(*i > 0 && args.get(i - 1) == Some(&"--settings"))
+        })
+        .map(|(_, a)| a)
+    {
+        bail!("unknown argument `{unknown}`: usage: gen-policies [--settings FILE] [--check]");
+    }
+    let shown = settings.display().to_string();
+    let text =
+        std::fs::read_to_string(&settings).with_context(|| format!("cannot read `{shown}`"))?;
     let root = root();
+    let cases = twins::read_case_table(&root).map_err(anyhow::Error::msg)?;
+    let files = twins::files(&shown, &text, &cases).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut stale = Vec::new();
-    for file in twins::files() {
+    for file in files {
         let path = root.join(file.path);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if current == file.text {

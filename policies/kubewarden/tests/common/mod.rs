@@ -8,6 +8,7 @@
 )]
 
 pub mod harness;
+pub mod twins;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -141,5 +142,23 @@ impl Case {
                 self.lookup(name)
             });
         (response, asked)
+    }
+}
+
+/// The Kubewarden verdict on an AdmissionRequest, natively (e2e.rs proves the module
+/// gives the same): `None` if admitted, else the first rule code of the message.
+/// Lockstep lookups answer "unknown".
+pub fn native_verdict(settings: &serde_json::Value, request: &serde_json::Value) -> Option<String> {
+    let payload = serde_json::json!({"settings": settings, "request": request});
+    let response = admission::validate(
+        &serde_json::to_vec(&payload).expect("json"),
+        &mut |_: &str, _: Option<&str>| BlueprintVersion::Unknown,
+    );
+    if response.accepted {
+        None
+    } else {
+        response
+            .message
+            .map(|m| m.split(' ').next().unwrap_or_default().to_string())
     }
 }
