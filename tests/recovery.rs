@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use catalyst_guard::recovery::status::condition_problem;
 use catalyst_guard::recovery::time::parse_rfc3339;
 use catalyst_guard::recovery::{
     Class, Condition, HelmReleaseObs, HistoryEntry, Op, Plan, Reason, RecoveryConfig, Snapshot,
@@ -45,8 +46,13 @@ fn ready(status: &str, since: Option<String>) -> Condition {
 
 fn history(status: &str, version: i64) -> HistoryEntry {
     HistoryEntry {
+        name: Some("web".to_string()),
+        namespace: Some("apps".to_string()),
         status: Some(status.to_string()),
         version: Some(version),
+        chart_name: Some("web".to_string()),
+        chart_version: Some("1.0.0".to_string()),
+        config_digest: Some("sha256:values".to_string()),
         last_deployed: Some(ago(3600)),
         ..HistoryEntry::default()
     }
@@ -63,11 +69,16 @@ fn storage(ns: &str, release: &str, revision: &str, status: &str) -> StorageEntr
     }
 }
 
-/// Ready=Unknown for 10 minutes, history deployed at revision 3, storage agrees.
+/// Ready=Unknown for 10 minutes, history deployed at revision 3 (chart 1.0.0) for the
+/// attempted generation 1, storage agrees.
 fn stuck_b(ns: &str, name: &str) -> (HelmReleaseObs, StorageEntry) {
     let mut h = hr(ns, name);
     h.conditions = vec![ready("Unknown", Some(ago(600)))];
     h.history = vec![history("deployed", 3)];
+    h.last_attempted_generation = Some(1);
+    h.last_attempted_revision = Some("1.0.0".to_string());
+    h.last_attempted_config_digest = Some("sha256:values".to_string());
+    h.last_attempted_release_action = Some("upgrade".to_string());
     (h, storage(ns, name, "3", "deployed"))
 }
 
@@ -160,14 +171,17 @@ fn the_seeds_four_synthetic_helmreleases_are_routed_as_the_platform_asked() {
 fn status_patch_annotates_first_then_patches_ready_and_rolls_back_on_failure() {
     let (mut h, s) = stuck_b("apps", "web");
     h.conditions.push(Condition {
-        type_: "Released".to_string(),
+        type_: "TestSuccess".to_string(),
         status: "True".to_string(),
-        ..Condition::default()
+        reason: Some("TestSucceeded".to_string()),
+        message: Some("tests passed".to_string()),
+        last_transition_time: Some(ago(3600)),
+        observed_generation: Some(1),
     });
     let plan = one(h, vec![s]);
     let steps = &plan.actions[0].steps;
     assert_eq!(plan.actions[0].resource_version, "100");
-    let Op::PatchAnnotations { set, remove } = &steps[0].op else {
+    let Op::PatchAnnotations { set, remove, .. } = &steps[0].op else {
         panic!("first step annotates: {steps:?}")
     };
     assert_eq!(
@@ -181,12 +195,18 @@ fn status_patch_annotates_first_then_patches_ready_and_rolls_back_on_failure() {
         Some("3")
     );
     assert!(remove.is_empty());
-    let Op::PatchStatusConditions { conditions } = &steps[1].op else {
+    let Op::PatchStatus {
+        conditions,
+        observed_generation,
+    } = &steps[1].op
+    else {
         panic!("second step patches status")
     };
+    assert_eq!(*observed_generation, 1);
+    let types: Vec<&str> = conditions.iter().map(|c| c.type_.as_str()).collect();
     assert_eq!(
-        conditions.len(),
-        2,
+        types,
+        vec!["Ready", "Released", "TestSuccess"],
         "other conditions are kept: a merge patch replaces the list"
     );
     let r = &conditions[0];
@@ -197,10 +217,17 @@ fn status_patch_annotates_first_then_patches_ready_and_rolls_back_on_failure() {
         Some("auto-corrected from deployed-but-unknown-Ready by stuck-hr-recovery")
     );
     assert_eq!(r.last_transition_time.as_deref(), Some(NOW));
-    let [Op::PatchAnnotations { set, remove }] = steps[1].on_failure.as_slice() else {
+    let [Op::PatchAnnotations { set, remove, guard }] = steps[1].on_failure.as_slice() else {
         panic!("rollback")
     };
     assert!(set.is_empty());
+    assert_eq!(
+        guard
+            .get("stuck-hr-recovery.openova.io/auto-corrected-revision")
+            .map(String::as_str),
+        Some("3"),
+        "the rollback only undoes our own values"
+    );
     assert_eq!(
         remove.len(),
         2,
@@ -481,9 +508,213 @@ fn a_time_only_annotation_older_than_the_last_deploy_does_not_block_recovery() {
     assert_eq!(one(h, vec![s]).decisions[0].class, Class::StuckStatusLost);
 }
 
+/// kstatus's rule for a custom resource (cli-utils `checkGenericProperties` plus the
+/// Ready check Flux's health checks add): Current only when `observedGeneration ==
+/// generation`, Ready=True, and no `Reconciling` or `Stalled` condition is True.
+fn kstatus_current(h: &HelmReleaseObs) -> Result<(), String> {
+    if h.observed_generation != Some(h.generation) {
+        return Err(format!(
+            "generation {} but observedGeneration {:?}",
+            h.generation, h.observed_generation
+        ));
+    }
+    if let Some(c) = h
+        .conditions
+        .iter()
+        .find(|c| matches!(c.type_.as_str(), "Reconciling" | "Stalled") && c.status == "True")
+    {
+        return Err(format!("{}=True", c.type_));
+    }
+    depends_on_ready(h)
+}
+
+/// helm-controller's `checkDependencies`: a dependency is ready only when
+/// `generation == status.observedGeneration` and Ready=True.
+fn depends_on_ready(h: &HelmReleaseObs) -> Result<(), String> {
+    let ready = h.conditions.iter().find(|c| c.type_ == "Ready");
+    match ready {
+        Some(r) if r.status == "True" && h.observed_generation == Some(h.generation) => Ok(()),
+        other => Err(format!(
+            "Ready {:?} with observedGeneration {:?} for generation {}",
+            other.map(|r| r.status.as_str()),
+            h.observed_generation,
+            h.generation
+        )),
+    }
+}
+
+/// The failing case: an upgrade to generation 2 whose final status write was
+/// lost. helm-controller recorded the attempt and the deployed history, but
+/// observedGeneration is still 1 and Ready Unknown (with Reconciling=True).
+fn lost_upgrade() -> (HelmReleaseObs, StorageEntry) {
+    let (mut h, _) = stuck_b("apps", "web");
+    h.generation = 2;
+    h.observed_generation = Some(1);
+    h.last_attempted_generation = Some(2);
+    h.last_attempted_revision = Some("1.1.0".to_string());
+    h.last_attempted_config_digest = Some("sha256:v2".to_string());
+    h.last_attempted_release_action = Some("upgrade".to_string());
+    h.history = vec![
+        HistoryEntry {
+            chart_version: Some("1.1.0".to_string()),
+            config_digest: Some("sha256:v2".to_string()),
+            ..history("deployed", 4)
+        },
+        history("superseded", 3),
+    ];
+    h.conditions.push(Condition {
+        type_: "Reconciling".to_string(),
+        status: "True".to_string(),
+        reason: Some("Progressing".to_string()),
+        message: Some("Fulfilling prerequisites".to_string()),
+        last_transition_time: Some(ago(600)),
+        observed_generation: Some(2),
+    });
+    (h, storage("apps", "web", "4", "deployed"))
+}
+
+fn has_status_patch(plan: &Plan) -> bool {
+    plan.actions
+        .iter()
+        .flat_map(|a| &a.steps)
+        .any(|s| matches!(s.op, Op::PatchStatus { .. }))
+}
+
 #[test]
-fn an_unobserved_generation_is_not_patched_ready_but_toggled_when_storage_says_deployed() {
+fn done_when_table() {
+    struct Row {
+        name: &'static str,
+        hrs: Vec<HelmReleaseObs>,
+        store: Vec<StorageEntry>,
+        config: RecoveryConfig,
+        check: fn(&Snapshot, &Plan),
+    }
+    let (lost, lost_store) = lost_upgrade();
+    let mut never_attempted = lost.clone();
+    never_attempted.generation = 3;
+    let mut interrupted = hr("apps", "paused");
+    interrupted.suspend = true;
+    interrupted.annotations.insert(
+        "stuck-hr-recovery.openova.io/suspended-at".to_string(),
+        ago(120),
+    );
+    let mut eleven: Vec<HelmReleaseObs> = (0..11)
+        .map(|i| stuck_b("apps", &format!("s{i:02}")).0)
+        .collect();
+    eleven.push(interrupted);
+    let eleven_store = (0..11)
+        .map(|i| storage("apps", &format!("s{i:02}"), "3", "deployed"))
+        .collect();
+    let rows = vec![
+        Row {
+            name: "upgrade with the final write lost: status patch, Current afterwards",
+            hrs: vec![lost.clone()],
+            store: vec![lost_store.clone()],
+            config: RecoveryConfig::default(),
+            check: |snap, plan| {
+                assert_eq!(
+                    (plan.decisions[0].class, plan.decisions[0].reason),
+                    (Class::StuckStatusLost, Reason::HistoryDeployedReadyUnknown)
+                );
+                assert!(has_status_patch(plan));
+                let after = simulate::apply(snap, plan);
+                let web = &after.helm_releases[0];
+                kstatus_current(web).expect("kstatus Current");
+                depends_on_ready(web).expect("dependsOn ready");
+                for c in &web.conditions {
+                    assert_eq!(condition_problem(c), None, "{c:?}");
+                }
+                let released = web.conditions.iter().find(|c| c.type_ == "Released");
+                assert_eq!(
+                    released.and_then(|c| c.reason.as_deref()),
+                    Some("UpgradeSucceeded")
+                );
+            },
+        },
+        Row {
+            name: "spec changed but never attempted: no status patch",
+            hrs: vec![never_attempted.clone()],
+            store: vec![lost_store.clone()],
+            config: RecoveryConfig {
+                leader_loss_strategy: Strategy::StatusPatch,
+                ..RecoveryConfig::default()
+            },
+            check: |_, plan| {
+                assert_eq!(plan.decisions[0].class, Class::StuckAfterLeaderLoss);
+                assert!(!has_status_patch(plan), "{:#?}", plan.actions);
+                assert_eq!(plan.actions[0].strategy, Strategy::ReconcileRequest);
+            },
+        },
+        Row {
+            name: "spec changed, never attempted, no storage: undetermined",
+            hrs: vec![never_attempted],
+            store: vec![],
+            config: RecoveryConfig::default(),
+            check: |_, plan| {
+                assert_eq!(plan.decisions[0].reason, Reason::GenerationNotAttempted);
+                assert!(plan.actions.is_empty());
+            },
+        },
+        Row {
+            name: "v1.5.0 controller: reconcile request only",
+            hrs: vec![lost],
+            store: vec![lost_store],
+            config: RecoveryConfig {
+                helm_controller_version: Some("v1.5.0".to_string()),
+                ..RecoveryConfig::default()
+            },
+            check: |_, plan| {
+                assert_eq!(plan.actions[0].strategy, Strategy::ReconcileRequest);
+                let [step] = plan.actions[0].steps.as_slice() else {
+                    panic!("one step: {:#?}", plan.actions[0].steps)
+                };
+                let Op::PatchAnnotations { set, .. } = &step.op else {
+                    panic!("annotations only")
+                };
+                assert_eq!(
+                    set.get("reconcile.fluxcd.io/requestedAt")
+                        .map(String::as_str),
+                    Some(NOW)
+                );
+                assert!(!set.contains_key("reconcile.fluxcd.io/forceAt"));
+                assert!(!has_status_patch(plan));
+            },
+        },
+        Row {
+            name: "guardrail tripped with an interrupted toggle: resumed anyway",
+            hrs: eleven,
+            store: eleven_store,
+            config: RecoveryConfig::default(),
+            check: |_, plan| {
+                assert!(plan.guardrail.tripped);
+                assert_eq!((plan.guardrail.candidates, plan.guardrail.exempt), (11, 1));
+                let acted: Vec<(&str, Class)> = plan
+                    .actions
+                    .iter()
+                    .map(|a| (a.name.as_str(), a.class))
+                    .collect();
+                assert_eq!(acted, vec![("paused", Class::InterruptedToggle)]);
+            },
+        },
+    ];
+    for row in rows {
+        let (snap, plan) = plan_of(row.hrs, row.store, &row.config);
+        eprintln!("row: {}", row.name);
+        (row.check)(&snap, &plan);
+    }
+}
+
+#[test]
+fn without_last_attempted_fields_branch_b_falls_back_to_observed_generation_and_says_so() {
     let (mut h, s) = stuck_b("apps", "web");
+    h.last_attempted_generation = None;
+    h.last_attempted_revision = None;
+    let plan = one(h.clone(), vec![s.clone()]);
+    assert_eq!(
+        plan.decisions[0].reason,
+        Reason::HistoryDeployedReadyUnknownObservedGenerationFallback
+    );
+    // The same fallback never vouches for an unobserved generation.
     h.generation = 2;
     let plan = one(h.clone(), vec![s]);
     assert_eq!(plan.decisions[0].class, Class::StuckAfterLeaderLoss);
@@ -567,7 +798,7 @@ fn the_plan_is_versioned_json_with_one_reasoned_decision_per_helmrelease() {
     ok.conditions = vec![ready("True", None)];
     let (_, plan) = plan_of(vec![h, ok], vec![s], &RecoveryConfig::default());
     let json: serde_json::Value = serde_json::from_str(&plan.to_json()).expect("json");
-    assert_eq!(json["schemaVersion"], 1);
+    assert_eq!(json["schemaVersion"], 2);
     assert_eq!(json["now"], NOW);
     assert_eq!(json["decisions"].as_array().map(Vec::len), Some(2));
     assert_eq!(json["decisions"][1]["class"], "stuck-status-lost");
@@ -578,4 +809,92 @@ fn the_plan_is_versioned_json_with_one_reasoned_decision_per_helmrelease() {
     assert_eq!(json["actions"][0]["steps"][0]["op"], "patch-annotations");
     let back: Plan = serde_json::from_str(&plan.to_json()).expect("plan round-trips");
     assert_eq!(back, plan);
+}
+
+#[test]
+fn a_plan_that_does_not_match_its_snapshot_is_refused() {
+    use catalyst_guard::recovery::verify::{Listed, check_plan};
+    let (b, sb) = stuck_b("apps", "b");
+    let (mut a, _) = stuck_b("apps", "a");
+    a.history.clear();
+    let config = RecoveryConfig::default();
+    let (snap, plan) = plan_of(
+        vec![a, b],
+        vec![storage("apps", "a", "2", "deployed"), sb],
+        &config,
+    );
+    let listed = Listed::of(&snap);
+    check_plan(&plan, &listed, &config).expect("the engine's own plan passes");
+    type Spoil = Box<dyn Fn(&mut Plan)>;
+    let bogus: Vec<(&str, Spoil)> = vec![
+        (
+            "unknown object",
+            Box::new(|p: &mut Plan| p.actions[0].name = "other".to_string()),
+        ),
+        (
+            "stale resourceVersion",
+            Box::new(|p: &mut Plan| p.actions[0].resource_version = "1".to_string()),
+        ),
+        (
+            "duplicate action",
+            Box::new(|p: &mut Plan| {
+                let a = p.actions[0].clone();
+                p.actions.push(a);
+            }),
+        ),
+        (
+            "class changed",
+            Box::new(|p: &mut Plan| p.actions[0].class = Class::Healthy),
+        ),
+        (
+            "foreign annotation",
+            Box::new(|p: &mut Plan| {
+                if let Op::PatchSuspend { set, .. } = &mut p.actions[0].steps[0].op {
+                    set.insert("evil.io/x".to_string(), "1".to_string());
+                }
+            }),
+        ),
+        (
+            "status write in a toggle",
+            Box::new(|p: &mut Plan| {
+                p.actions[0].steps[1].op = Op::PatchStatus {
+                    conditions: vec![],
+                    observed_generation: 9,
+                };
+            }),
+        ),
+        (
+            "long pause",
+            Box::new(|p: &mut Plan| p.actions[0].steps[1].op = Op::Pause { seconds: 3600 }),
+        ),
+        (
+            "limit changed",
+            Box::new(|p: &mut Plan| p.guardrail.limit = 100),
+        ),
+        (
+            "tripped but acting",
+            Box::new(|p: &mut Plan| p.guardrail.tripped = true),
+        ),
+        (
+            "decision dropped",
+            Box::new(|p: &mut Plan| {
+                p.decisions.pop();
+            }),
+        ),
+    ];
+    for (name, spoil) in bogus {
+        let mut p = plan.clone();
+        spoil(&mut p);
+        assert!(check_plan(&p, &listed, &config).is_err(), "{name} passed");
+    }
+    let tight = RecoveryConfig {
+        max_actions: 1,
+        ..RecoveryConfig::default()
+    };
+    let mut p = plan.clone();
+    p.guardrail.limit = 1;
+    assert!(
+        check_plan(&p, &listed, &tight).is_err_and(|m| m.contains("more than `maxActions`")),
+        "maxActions is enforced"
+    );
 }

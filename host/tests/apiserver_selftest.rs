@@ -782,3 +782,116 @@ fn dropping_the_server_closes_idle_connections_without_hanging() {
     );
     idle.expect_closed();
 }
+
+#[test]
+fn status_patches_with_invalid_conditions_are_rejected_with_422() {
+    let server = sample();
+    let mut conn = Conn::open(&server);
+    let path = format!("{HR}/alpha/helmreleases/a/status");
+    let condition = |reason: &str| {
+        json!({"type": "Ready", "status": "True", "reason": reason, "message": "",
+            "lastTransitionTime": "2026-11-22T12:00:00Z", "observedGeneration": 1})
+    };
+    let reply = conn.merge_patch(
+        &path,
+        &json!({"status": {"conditions": [condition("Not valid")]}}),
+    );
+    assert_status(&reply, 422, "Invalid");
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("status.conditions[0].reason")),
+        "{}",
+        reply.body
+    );
+    let reply = conn.merge_patch(
+        &path,
+        &json!({"status": {"conditions": [{"type": "Ready", "status": "True"}]}}),
+    );
+    assert_status(&reply, 422, "Invalid");
+    let reply = conn.merge_patch(
+        &path,
+        &json!({"status": {"conditions": [condition("ReconciliationSucceeded")]}}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+#[test]
+fn event_notes_over_1_kib_are_rejected_with_422() {
+    let server = sample();
+    let mut conn = Conn::open(&server);
+    let event = |note: String| {
+        json!({"apiVersion": "events.k8s.io/v1", "kind": "Event",
+            "metadata": {"generateName": "a."}, "note": note})
+    };
+    let post = |conn: &mut Conn, body: &Value| {
+        conn.send(
+            "POST",
+            "/apis/events.k8s.io/v1/namespaces/alpha/events",
+            &[("Content-Type", "application/json")],
+            &body.to_string(),
+        )
+    };
+    let reply = post(&mut conn, &event("x".repeat(1025)));
+    assert_status(&reply, 422, "Invalid");
+    let reply = post(&mut conn, &event("x".repeat(1024)));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+}
+
+#[test]
+fn expired_continue_tokens_answer_410_then_lists_work_again() {
+    let server = sample();
+    server.expire_continue_tokens(1);
+    let mut conn = Conn::open(&server);
+    let first = conn.get("/apis/helm.toolkit.fluxcd.io/v2/helmreleases?limit=1");
+    assert_eq!(first.status, 200);
+    let token = first.body["metadata"]["continue"]
+        .as_str()
+        .expect("continue token")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
+    let path = format!("/apis/helm.toolkit.fluxcd.io/v2/helmreleases?limit=1&continue={token}");
+    assert_status(&conn.get(&path), 410, "Expired");
+    assert_eq!(
+        conn.get(&path).status,
+        200,
+        "only the planned number expire"
+    );
+}
+
+#[test]
+fn with_deploys_rbac_a_verb_it_does_not_grant_is_403() {
+    let server = sample();
+    server.enforce_rbac(apiserver::rbac_from_deploy());
+    let mut conn = Conn::open(&server);
+    // Granted: list HelmReleases, list secrets, get the helm-controller Deployment.
+    assert_eq!(
+        conn.get("/apis/helm.toolkit.fluxcd.io/v2/helmreleases")
+            .status,
+        200
+    );
+    assert_eq!(
+        conn.get("/api/v1/secrets?labelSelector=owner%3Dhelm")
+            .status,
+        200
+    );
+    let dep = conn.get("/apis/apps/v1/namespaces/flux-system/deployments/helm-controller");
+    assert_eq!(dep.status, 404, "granted, but not there: {}", dep.body);
+    // Not granted: a single secret, another Deployment, another namespace's
+    // helm-controller, deleting a HelmRelease.
+    for (method, path) in [
+        ("GET", "/api/v1/namespaces/alpha/secrets/other"),
+        (
+            "GET",
+            "/apis/apps/v1/namespaces/flux-system/deployments/source-controller",
+        ),
+        (
+            "GET",
+            "/apis/apps/v1/namespaces/alpha/deployments/helm-controller",
+        ),
+        ("DELETE", &format!("{HR}/alpha/helmreleases/a")),
+    ] {
+        let reply = conn.send(method, path, &[], "");
+        assert_status(&reply, 403, "Forbidden");
+    }
+}

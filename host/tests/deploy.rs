@@ -146,11 +146,57 @@ fn rbac_is_exactly_what_recover_needs_and_the_cronjob_is_hardened() {
         "the CronJob runs the plugin: {args:?}"
     );
 
+    // The only namespaced grant: reading the helm-controller Deployment, in the Flux
+    // namespace, by name.
+    let role = kind("Role");
+    assert_eq!(role.str_at(&["metadata", "namespace"]), Some("flux-system"));
+    let role_rules: Vec<[Vec<String>; 4]> = role
+        .get("rules")
+        .expect("rules")
+        .items()
+        .map(|r| {
+            [
+                strings(r.get("apiGroups")),
+                strings(r.get("resources")),
+                strings(r.get("resourceNames")),
+                strings(r.get("verbs")),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        role_rules,
+        vec![[
+            s(&["apps"]),
+            s(&["deployments"]),
+            s(&["helm-controller"]),
+            s(&["get"])
+        ]]
+    );
+    assert_eq!(
+        kind("RoleBinding").str_at(&["roleRef", "name"]),
+        Some("stuck-hr-recovery")
+    );
+    let deadline = cron
+        .str_at(&["spec", "jobTemplate", "spec", "activeDeadlineSeconds"])
+        .expect("activeDeadlineSeconds");
+
     let cm = kind("ConfigMap");
     let config = cm
         .str_at(&["data", "config.yaml"])
         .expect("config.yaml key");
-    RecoveryConfig::parse_yaml(config).expect("the shipped recovery config is valid");
+    let parsed = RecoveryConfig::parse_yaml(config).expect("the shipped recovery config is valid");
+    assert_eq!(
+        parsed.active_deadline_seconds.to_string(),
+        deadline,
+        "the config's deadline is the CronJob's"
+    );
+    assert_eq!(
+        RecoveryConfig::default()
+            .active_deadline_seconds
+            .to_string(),
+        deadline,
+        "the default deadline is the shipped CronJob's"
+    );
     let binding = kind("ClusterRoleBinding");
     assert_eq!(
         binding

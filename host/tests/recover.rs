@@ -58,6 +58,8 @@ struct Cluster {
 impl Cluster {
     fn start(hrs: Vec<Value>, secrets: Vec<Value>) -> Self {
         let server = FakeApiServer::start(hrs, secrets);
+        // The job runs with exactly the permissions deploy/ grants it.
+        server.enforce_rbac(apiserver::rbac_from_deploy());
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("config.yaml"), "suspendPause: 0s\n").expect("config");
         server.write_kubeconfig(dir.path());
@@ -147,11 +149,14 @@ fn stuck_releases_are_recovered_with_the_exact_api_conversation() {
     assert_eq!(
         c.writes(),
         vec![
+            // Suspend every toggle first...
             write("PATCH", &format!("{HR_PATH}/api")),
-            write("PATCH", &format!("{HR_PATH}/api")),
-            write("POST", "/apis/events.k8s.io/v1/namespaces/apps/events"),
+            // ...act on the others while they are paused...
             write("PATCH", &format!("{HR_PATH}/web")),
             write("PATCH", &format!("{HR_PATH}/web/status")),
+            write("POST", "/apis/events.k8s.io/v1/namespaces/apps/events"),
+            // ...then, after the one pause, resume every toggle.
+            write("PATCH", &format!("{HR_PATH}/api")),
             write("POST", "/apis/events.k8s.io/v1/namespaces/apps/events"),
         ]
     );
@@ -196,7 +201,11 @@ fn stuck_releases_are_recovered_with_the_exact_api_conversation() {
     }
     let events = c.server.events();
     assert_eq!(events.len(), 2);
-    assert_eq!(events[1]["regarding"]["name"], "web");
+    assert_eq!(events[0]["regarding"]["name"], "web");
+    assert_eq!(
+        events[0]["regarding"]["apiVersion"], "helm.toolkit.fluxcd.io/v2",
+        "the served version"
+    );
     assert_eq!(events[1]["type"], "Normal");
     let s = summary(&out);
     assert_eq!(
@@ -384,7 +393,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(0));
     assert!(c.writes().is_empty());
     let plan: Value = serde_json::from_str(&stdout(&out)).expect("plan JSON");
-    assert_eq!(plan["schemaVersion"], 1);
+    assert_eq!(plan["schemaVersion"], 2);
     assert_eq!(plan["actions"].as_array().map(Vec::len), Some(2));
 }
 
@@ -485,4 +494,359 @@ fn a_saved_snapshot_replays_to_the_same_plan_offline() {
         .expect("runs");
     assert_eq!(offline.status.code(), Some(0), "{}", stderr(&offline));
     assert_eq!(stdout(&offline), stdout(&live));
+}
+
+/// [`three`], where `web`'s status patch is answered 409 after `change` was applied to
+/// it, as if another writer got there first.
+fn three_with_status_conflict(change: Value) -> Cluster {
+    let c = three();
+    c.server.inject_with_change(
+        Fault {
+            method: "PATCH",
+            path_suffix: "/helmreleases/web/status".to_string(),
+            status: 409,
+            times: 1,
+        },
+        "apps",
+        "web",
+        change,
+    );
+    c
+}
+
+#[test]
+fn a_status_patch_conflict_after_the_object_changed_still_rolls_the_annotation_back() {
+    // Another writer labels `web` just before the status patch is answered with 409:
+    // the rollback's resourceVersion is then stale too.
+    let c =
+        three_with_status_conflict(json!({"metadata": {"labels": {"touched": "by-someone-else"}}}));
+    let out = c.recover(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let web_calls: Vec<(String, String)> = c
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/helmreleases/web"))
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        web_calls,
+        vec![
+            write("PATCH", &format!("{HR_PATH}/web")),
+            write("PATCH", &format!("{HR_PATH}/web/status")),
+            write("PATCH", &format!("{HR_PATH}/web")),
+            write("GET", &format!("{HR_PATH}/web")),
+            write("PATCH", &format!("{HR_PATH}/web")),
+        ],
+        "annotate, status 409, rollback 409, re-read, rollback"
+    );
+    let web = c.server.helmrelease("apps", "web").expect("web");
+    let annotations = web["metadata"]
+        .get("annotations")
+        .cloned()
+        .unwrap_or(json!({}));
+    assert!(
+        annotations
+            .get("stuck-hr-recovery.openova.io/auto-corrected-revision")
+            .is_none(),
+        "rolled back: {annotations}"
+    );
+    assert_eq!(
+        web["metadata"]["labels"]["touched"], "by-someone-else",
+        "the other writer's change stays"
+    );
+    assert!(
+        log_lines(&out)
+            .iter()
+            .any(|l| l["msg"] == "rollback" && l["result"] == "ok")
+    );
+}
+
+#[test]
+fn a_rollback_never_undoes_annotations_someone_else_rewrote() {
+    let c = three_with_status_conflict(
+        json!({"metadata": {"annotations": {"stuck-hr-recovery.openova.io/auto-corrected-revision": "operator"}}}),
+    );
+    let out = c.recover(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let web = c.server.helmrelease("apps", "web").expect("web");
+    assert_eq!(
+        web["metadata"]["annotations"]["stuck-hr-recovery.openova.io/auto-corrected-revision"],
+        "operator"
+    );
+    assert!(
+        log_lines(&out)
+            .iter()
+            .any(|l| l["msg"] == "rollback failed" && l["statusCode"] == 409)
+    );
+}
+
+#[test]
+fn one_malformed_helmrelease_is_undetermined_and_the_rest_are_still_recovered() {
+    let mut bad = hr("bad", "Unknown", Some("deployed"));
+    bad["status"]["history"] = json!("not a list");
+    let c = Cluster::start(
+        vec![bad, hr("web", "Unknown", Some("deployed"))],
+        vec![secret("web", 3, "deployed")],
+    );
+    let out = c.recover(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let bad = log_lines(&out)
+        .into_iter()
+        .find(|l| l["msg"] == "decision" && l["name"] == "bad")
+        .expect("a decision for the malformed one");
+    assert_eq!(bad["class"], "undetermined");
+    assert_eq!(bad["reason"], "malformed-object");
+    assert!(
+        bad["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("`status.history`")),
+        "{bad}"
+    );
+    assert_eq!(summary(&out)["succeeded"], 1);
+}
+
+fn helm_controller(image: &str) -> Value {
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "helm-controller", "namespace": "flux-system"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "helm-controller"}},
+            "template": {
+                "metadata": {"labels": {"app": "helm-controller"}},
+                "spec": {"containers": [{"name": "manager", "image": image}]},
+            },
+        },
+    })
+}
+
+#[test]
+fn on_helm_controller_v1_5_0_a_lost_status_gets_a_reconcile_request_and_no_status_write() {
+    let c = Cluster::start(
+        vec![hr("web", "Unknown", Some("deployed"))],
+        vec![secret("web", 3, "deployed")],
+    );
+    c.server
+        .add_deployment(helm_controller("ghcr.io/fluxcd/helm-controller:v1.5.0"));
+    let out = c.recover(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        c.server.requests().iter().any(|r| r.method == "GET"
+            && r.path == "/apis/apps/v1/namespaces/flux-system/deployments/helm-controller"),
+        "the version is read from the Deployment"
+    );
+    assert_eq!(
+        c.writes(),
+        vec![
+            write("PATCH", &format!("{HR_PATH}/web")),
+            write("POST", "/apis/events.k8s.io/v1/namespaces/apps/events"),
+        ]
+    );
+    let web = c.server.helmrelease("apps", "web").expect("web");
+    let annotations = &web["metadata"]["annotations"];
+    assert_eq!(annotations["reconcile.fluxcd.io/requestedAt"], NOW);
+    assert!(annotations.get("reconcile.fluxcd.io/forceAt").is_none());
+    assert_eq!(web["status"]["conditions"][0]["status"], "Unknown");
+
+    // The flag overrides the Deployment: an older controller gets the status patch.
+    let c = Cluster::start(
+        vec![hr("web", "Unknown", Some("deployed"))],
+        vec![secret("web", 3, "deployed")],
+    );
+    c.server
+        .add_deployment(helm_controller("ghcr.io/fluxcd/helm-controller:v1.5.0"));
+    let out = c.recover(&["--helm-controller-version", "v1.4.0"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(c.writes().iter().any(|(_, p)| p.ends_with("/web/status")));
+}
+
+#[test]
+fn a_status_patch_makes_the_helmrelease_current_for_kstatus_and_depends_on() {
+    let c = three();
+    let out = c.recover(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let web = c.server.helmrelease("apps", "web").expect("web");
+    assert_eq!(
+        web["status"]["observedGeneration"],
+        web["metadata"]["generation"]
+    );
+    let conditions = web["status"]["conditions"].as_array().expect("conditions");
+    let types: Vec<&str> = conditions
+        .iter()
+        .filter_map(|c| c["type"].as_str())
+        .collect();
+    assert_eq!(types, vec!["Ready", "Released"]);
+    for c in conditions {
+        for field in [
+            "type",
+            "status",
+            "reason",
+            "message",
+            "lastTransitionTime",
+            "observedGeneration",
+        ] {
+            assert!(!c[field].is_null(), "{field} missing in {c}");
+        }
+    }
+}
+
+#[test]
+fn kubectl_list_output_decides_like_the_live_cluster_and_never_copies_payloads() {
+    let hrs = vec![
+        hr("web", "Unknown", Some("deployed")),
+        hr("ok", "True", Some("deployed")),
+        hr("api", "Unknown", Some("pending-install")),
+    ];
+    let secrets = vec![
+        secret("web", 3, "deployed"),
+        secret("api", 1, "deployed"),
+        secret("ok", 3, "deployed"),
+    ];
+    let c = Cluster::start(hrs.clone(), secrets.clone());
+    let live = c.recover(&["--dry-run"]);
+    assert_eq!(live.status.code(), Some(0), "{}", stderr(&live));
+    // What `kubectl get helmreleases -A -o json` and `kubectl get secrets -A -l
+    // owner=helm -o json` print (kubectl adds the resourceVersion the server gave).
+    let with_rv = |mut items: Vec<Value>| {
+        for (i, item) in items.iter_mut().enumerate() {
+            item["metadata"]["resourceVersion"] = json!(format!("{}", i + 1));
+        }
+        items
+    };
+    let dir = c.dir.path();
+    let list = dir.join("hrs.json");
+    std::fs::write(
+        &list,
+        json!({"apiVersion": "v1", "kind": "List", "items": with_rv(hrs), "metadata": {}})
+            .to_string(),
+    )
+    .expect("write");
+    let store = dir.join("secrets.json");
+    std::fs::write(
+        &store,
+        json!({"apiVersion": "v1", "kind": "List", "items": secrets}).to_string(),
+    )
+    .expect("write");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_catalyst-guard"))
+            .args(["recover", "--now", NOW, "--config"])
+            .arg(dir.join("config.yaml"))
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let offline = run(&[
+        "--snapshot".as_ref(),
+        list.as_os_str(),
+        "--storage".as_ref(),
+        store.as_os_str(),
+    ]);
+    assert_eq!(offline.status.code(), Some(0), "{}", stderr(&offline));
+    let strip_rv = |text: &str| {
+        let mut plan: Value = serde_json::from_str(text).expect("plan");
+        for a in plan["actions"].as_array_mut().into_iter().flatten() {
+            a["resourceVersion"] = json!("");
+        }
+        plan
+    };
+    assert_eq!(strip_rv(&stdout(&offline)), strip_rv(&stdout(&live)));
+    assert!(!stdout(&offline).contains("SECRET-PAYLOAD"));
+    // A PartialObjectMetadataList works the same.
+    let meta: Vec<Value> = (0..1)
+        .map(|_| {
+            json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+            "metadata": {"name": "sh.helm.release.v1.web.v3", "namespace": "apps",
+            "labels": {"owner": "helm", "name": "web", "version": "3", "status": "deployed"}}})
+        })
+        .collect();
+    std::fs::write(
+        &store,
+        json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "items": meta})
+            .to_string(),
+    )
+    .expect("write");
+    let offline = run(&[
+        "--snapshot".as_ref(),
+        list.as_os_str(),
+        "--storage".as_ref(),
+        store.as_os_str(),
+    ]);
+    assert_eq!(offline.status.code(), Some(0), "{}", stderr(&offline));
+    let plan: Value = serde_json::from_str(&stdout(&offline)).expect("plan");
+    assert_eq!(plan["decisions"][2]["class"], "stuck-status-lost", "{plan}");
+}
+
+#[test]
+fn an_expired_continue_token_starts_the_list_again_and_nothing_is_counted_twice() {
+    let hrs: Vec<Value> = (0..7)
+        .map(|i| hr(&format!("ok-{i}"), "True", Some("deployed")))
+        .collect();
+    let c = Cluster::start(hrs, vec![]);
+    c.server.expire_continue_tokens(1);
+    let out = c.recover(&["--page-size", "3"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let lists: Vec<Recorded> = c
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/apis/helm.toolkit.fluxcd.io/v2/helmreleases")
+        .collect();
+    let continued: Vec<bool> = lists
+        .iter()
+        .map(|r| r.query.contains("continue="))
+        .collect();
+    assert_eq!(
+        continued,
+        vec![false, true, false, true, true],
+        "page 1, expired page 2, then the whole list again"
+    );
+    assert_eq!(summary(&out)["helmReleases"], 7);
+}
+
+#[test]
+fn a_tripped_guardrail_still_resumes_our_own_interrupted_toggle() {
+    let mut hrs: Vec<Value> = (0..11)
+        .map(|i| hr(&format!("web-{i:02}"), "Unknown", Some("deployed")))
+        .collect();
+    let mut paused = hr("paused", "Unknown", Some("deployed"));
+    paused["spec"]["suspend"] = json!(true);
+    paused["metadata"]["annotations"] =
+        json!({"stuck-hr-recovery.openova.io/suspended-at": "2026-11-22T11:58:00Z"});
+    hrs.push(paused);
+    let secrets: Vec<Value> = (0..11)
+        .map(|i| secret(&format!("web-{i:02}"), 3, "deployed"))
+        .collect();
+    let c = Cluster::start(hrs, secrets);
+    let out = c.recover(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        c.writes(),
+        vec![
+            write("PATCH", &format!("{HR_PATH}/paused")),
+            write("POST", "/apis/events.k8s.io/v1/namespaces/apps/events"),
+        ],
+        "only the resume"
+    );
+    let paused = c.server.helmrelease("apps", "paused").expect("paused");
+    assert_eq!(paused["spec"]["suspend"], false);
+    assert_eq!(summary(&out)["guardrailTripped"], true);
 }

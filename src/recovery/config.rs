@@ -8,7 +8,10 @@
 //! strategies:
 //!   stuckStatusLost: status-patch          # branch B: status-patch | suspend-toggle | force-reconcile
 //!   stuckAfterLeaderLoss: suspend-toggle   # branch A
-//! suspendPause: 5s              # pause between suspend and resume
+//! suspendPause: 5s              # the one pause between suspending all and resuming all
+//! activeDeadlineSeconds: 100    # the Job's deadline (deploy/cronjob.yaml): the pause must fit
+//! helmController:
+//!   version: ""                 # empty: read from the helm-controller Deployment's image tag
 //! namespaces:
 //!   include: []                 # empty: every namespace
 //!   exclude: [kube-system]
@@ -39,6 +42,9 @@ pub enum Strategy {
     SuspendToggle,
     /// `reconcile.fluxcd.io/requestedAt` + `forceAt` (what `flux reconcile hr --force` does).
     ForceReconcile,
+    /// `reconcile.fluxcd.io/requestedAt` alone (what `flux reconcile hr` does): enough on
+    /// helm-controller v1.5.0 and later, which re-evaluates conditions of an in-sync release.
+    ReconcileRequest,
 }
 
 impl Strategy {
@@ -48,13 +54,19 @@ impl Strategy {
             Self::StatusPatch => "status-patch",
             Self::SuspendToggle => "suspend-toggle",
             Self::ForceReconcile => "force-reconcile",
+            Self::ReconcileRequest => "reconcile-request",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [Self::StatusPatch, Self::SuspendToggle, Self::ForceReconcile]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            Self::StatusPatch,
+            Self::SuspendToggle,
+            Self::ForceReconcile,
+            Self::ReconcileRequest,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
@@ -69,6 +81,17 @@ pub struct AnnotationKeys {
     /// Set while a suspend toggle is in flight, so an interrupted toggle is resumed and
     /// an operator's own suspend is never undone.
     pub suspended_by: String,
+}
+
+impl AnnotationKeys {
+    /// (config key, annotation key) of every role, in config order.
+    pub fn roles(&self) -> [(&'static str, &str); 3] {
+        [
+            ("correctedAt", self.corrected_at.as_str()),
+            ("correctedRevision", self.corrected_revision.as_str()),
+            ("suspendedBy", self.suspended_by.as_str()),
+        ]
+    }
 }
 
 impl Default for AnnotationKeys {
@@ -103,7 +126,21 @@ pub struct RecoveryConfig {
     pub label_selector: String,
     /// Annotation keys.
     pub annotations: AnnotationKeys,
+    /// The Job's `activeDeadlineSeconds`: the planned pause must finish well within it.
+    pub active_deadline_seconds: u64,
+    /// helm-controller's version (`v1.5.0`), when known: it picks the strategy (see
+    /// [`crate::recovery::controller`]). The host reads it from the Deployment's image
+    /// tag unless configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helm_controller_version: Option<String>,
 }
+
+/// The shipped CronJob's `activeDeadlineSeconds` (deploy/cronjob.yaml).
+pub const DEFAULT_ACTIVE_DEADLINE_SECONDS: u64 = 100;
+
+/// Time a run needs besides the pause (listing, writes, Events), kept free under the
+/// Job's deadline.
+pub const RUN_BUDGET_SECONDS: u64 = 30;
 
 impl Default for RecoveryConfig {
     fn default() -> Self {
@@ -117,6 +154,8 @@ impl Default for RecoveryConfig {
             exclude_namespaces: Vec::new(),
             label_selector: String::new(),
             annotations: AnnotationKeys::default(),
+            active_deadline_seconds: DEFAULT_ACTIVE_DEADLINE_SECONDS,
+            helm_controller_version: None,
         }
     }
 }
@@ -149,6 +188,8 @@ impl RecoveryConfig {
         let Some(root) = parsed.documents.first().and_then(|d| d.root()) else {
             return Ok(c);
         };
+        let mut deadline_pos = None;
+        let mut pause_pos = None;
         for (key, value) in map(root, "(root)")? {
             let name = key.scalar().unwrap_or_default();
             match name {
@@ -169,6 +210,7 @@ impl RecoveryConfig {
                 }
                 "suspendPause" => {
                     let s = scalar(value, name)?;
+                    pause_pos = Some(value.pos());
                     c.suspend_pause_seconds =
                         parse_duration(s).filter(|n| *n <= 300).ok_or_else(|| {
                             err(
@@ -194,7 +236,7 @@ impl RecoveryConfig {
                         let field = format!("strategies.{sub}");
                         let s = scalar(v, &field)?;
                         let strategy = Strategy::parse(s).ok_or_else(|| {
-                            err(&field, v.pos(), format!("`{s}` is not one of status-patch, suspend-toggle, force-reconcile"))
+                            err(&field, v.pos(), format!("`{s}` is not one of status-patch, suspend-toggle, force-reconcile, reconcile-request"))
                         })?;
                         match sub {
                             "stuckStatusLost" => c.status_lost_strategy = strategy,
@@ -229,7 +271,42 @@ impl RecoveryConfig {
                     parse_selector(s).map_err(|m| err(name, value.pos(), m))?;
                     c.label_selector = s.to_string();
                 }
+                "activeDeadlineSeconds" => {
+                    let s = scalar(value, name)?;
+                    c.active_deadline_seconds =
+                        s.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                            err(
+                                name,
+                                value.pos(),
+                                format!("`{s}` is not a positive integer"),
+                            )
+                        })?;
+                    deadline_pos = Some(value.pos());
+                }
+                "helmController" => {
+                    for (k, v) in map(value, name)? {
+                        let sub = k.scalar().unwrap_or_default();
+                        let field = format!("helmController.{sub}");
+                        if sub != "version" {
+                            return Err(unknown(&field, k.pos(), "version"));
+                        }
+                        let s = if v.is_null() { "" } else { scalar(v, &field)? };
+                        if s.is_empty() {
+                            c.helm_controller_version = None;
+                            continue;
+                        }
+                        if super::controller::parse_version(s).is_none() {
+                            return Err(err(
+                                &field,
+                                v.pos(),
+                                format!("`{s}` is not a version such as `v1.5.0`"),
+                            ));
+                        }
+                        c.helm_controller_version = Some(s.to_string());
+                    }
+                }
                 "annotations" => {
+                    let mut set_at = Vec::new();
                     for (k, v) in map(value, name)? {
                         let sub = k.scalar().unwrap_or_default();
                         let field = format!("annotations.{sub}");
@@ -241,6 +318,7 @@ impl RecoveryConfig {
                                 format!("`{s}` is not a valid annotation key"),
                             ));
                         }
+                        set_at.push((field.clone(), v.pos()));
                         match sub {
                             "correctedAt" => c.annotations.corrected_at = s.to_string(),
                             "correctedRevision" => c.annotations.corrected_revision = s.to_string(),
@@ -254,17 +332,60 @@ impl RecoveryConfig {
                             }
                         }
                     }
+                    // Two roles sharing one key would make the idempotency guard and
+                    // the in-flight marker overwrite each other.
+                    let roles = c.annotations.roles();
+                    for (field, pos) in set_at.into_iter().rev() {
+                        let role = field.trim_start_matches("annotations.");
+                        let key = roles.iter().find(|(r, _)| *r == role).map(|(_, k)| *k);
+                        if let Some((other, k)) =
+                            roles.iter().find(|(r, k)| *r != role && Some(*k) == key)
+                        {
+                            return Err(err(
+                                &field,
+                                pos,
+                                format!(
+                                    "`{k}` is also the key of `annotations.{other}`\nhelp: give each annotation its own key"
+                                ),
+                            ));
+                        }
+                    }
                 }
                 _ => {
                     return Err(unknown(
                         name,
                         key.pos(),
-                        "stuckThreshold, maxActions, strategies, suspendPause, namespaces, labelSelector, annotations",
+                        "stuckThreshold, maxActions, strategies, suspendPause, activeDeadlineSeconds, helmController, namespaces, labelSelector, annotations",
                     ));
                 }
             }
         }
+        if let Err(message) = c.check_deadline() {
+            let (field, pos) = match (pause_pos, deadline_pos) {
+                (Some(p), _) => ("suspendPause", p),
+                (None, Some(p)) => ("activeDeadlineSeconds", p),
+                (None, None) => ("suspendPause", root.pos()),
+            };
+            return Err(err(field, pos, message));
+        }
         Ok(c)
+    }
+
+    /// Suspend toggles suspend every candidate, pause once, and resume every one: the
+    /// one pause plus [`RUN_BUDGET_SECONDS`] must fit in the Job's deadline, or the Job
+    /// is killed with HelmReleases left suspended.
+    fn check_deadline(&self) -> Result<(), String> {
+        let needed = self
+            .suspend_pause_seconds
+            .saturating_add(RUN_BUDGET_SECONDS);
+        if needed > self.active_deadline_seconds {
+            return Err(format!(
+                "a `{}` pause plus {RUN_BUDGET_SECONDS}s for the API calls does not fit in `activeDeadlineSeconds` `{}`\nhelp: shorten `suspendPause` or raise the Job's `activeDeadlineSeconds` (and this key) together",
+                format_duration(self.suspend_pause_seconds),
+                self.active_deadline_seconds
+            ));
+        }
+        Ok(())
     }
 
     /// Reads the JSON form (the plugin's input), validating like the YAML form.
@@ -275,6 +396,23 @@ impl RecoveryConfig {
         }
         parse_selector(&c.label_selector)
             .map_err(|m| format!("recovery config: `labelSelector`: {m}"))?;
+        c.check_deadline()
+            .map_err(|m| format!("recovery config: `suspendPauseSeconds`: {m}"))?;
+        let roles = c.annotations.roles();
+        for (i, (role, key)) in roles.iter().enumerate() {
+            if roles.iter().skip(i + 1).any(|(_, k)| k == key) {
+                return Err(format!(
+                    "recovery config: `annotations.{role}`: `{key}` is used for two annotations"
+                ));
+            }
+        }
+        if let Some(v) = &c.helm_controller_version
+            && super::controller::parse_version(v).is_none()
+        {
+            return Err(format!(
+                "recovery config: `helmControllerVersion`: `{v}` is not a version such as `v1.5.0`"
+            ));
+        }
         Ok(c)
     }
 
@@ -405,6 +543,51 @@ mod tests {
         let e =
             RecoveryConfig::parse_yaml("annotations:\n  correctedAt: 'not a key'\n").unwrap_err();
         assert_eq!(e.field, "annotations.correctedAt");
+    }
+
+    #[test]
+    fn annotation_keys_must_be_distinct() {
+        let e = RecoveryConfig::parse_yaml(
+            "annotations:\n  correctedAt: example.io/x\n  correctedRevision: example.io/x\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.line, e.col),
+            ("annotations.correctedRevision", 3, 22)
+        );
+        assert!(e.message.contains("`example.io/x`"), "{e}");
+        // Swapping two keys is fine: only the end result counts.
+        RecoveryConfig::parse_yaml(
+            "annotations:\n  correctedRevision: stuck-hr-recovery.openova.io/auto-corrected-at\n  correctedAt: example.io/at\n",
+        )
+        .unwrap();
+        let mut c = RecoveryConfig::default();
+        c.annotations.suspended_by = c.annotations.corrected_at.clone();
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(RecoveryConfig::from_json(&json).is_err());
+    }
+
+    #[test]
+    fn the_pause_must_fit_in_the_jobs_deadline() {
+        let e = RecoveryConfig::parse_yaml("suspendPause: 80s\n").unwrap_err();
+        assert_eq!((e.field.as_str(), e.line), ("suspendPause", 1));
+        assert!(e.message.contains("`activeDeadlineSeconds` `100`"), "{e}");
+        let c =
+            RecoveryConfig::parse_yaml("suspendPause: 80s\nactiveDeadlineSeconds: 200\n").unwrap();
+        assert_eq!(c.active_deadline_seconds, 200);
+        RecoveryConfig::parse_yaml("suspendPause: 70s\n").unwrap();
+        let e = RecoveryConfig::parse_yaml("activeDeadlineSeconds: 20\n").unwrap_err();
+        assert_eq!(e.field, "activeDeadlineSeconds");
+    }
+
+    #[test]
+    fn the_helm_controller_version_is_checked() {
+        let c = RecoveryConfig::parse_yaml("helmController:\n  version: v1.5.0\n").unwrap();
+        assert_eq!(c.helm_controller_version.as_deref(), Some("v1.5.0"));
+        let c = RecoveryConfig::parse_yaml("helmController:\n  version: \"\"\n").unwrap();
+        assert_eq!(c.helm_controller_version, None);
+        let e = RecoveryConfig::parse_yaml("helmController:\n  version: latest\n").unwrap_err();
+        assert_eq!((e.field.as_str(), e.line), ("helmController.version", 2));
     }
 
     #[test]

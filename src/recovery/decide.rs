@@ -1,47 +1,36 @@
 //! `decide(snapshot, config, now) -> Plan`: classify every HelmRelease, pick the
 //! actions for the stuck ones, and apply the guardrail. Pure: no I/O, no clock.
 //!
-//! Per HelmRelease, in this order (first match wins):
-//! 1. out of scope (namespace include/exclude, label selector) -> `excluded`;
-//! 2. `spec.suspend: true` -> `suspended`, never touched; unless our own in-flight
-//!    marker annotation says a suspend toggle was interrupted -> `interrupted-toggle`,
-//!    which resumes it;
-//! 3. Ready missing -> `undetermined`; Ready=True -> `healthy`; Ready=False -> `failed`;
-//! 4. Ready=Unknown without a valid lastTransitionTime -> `undetermined` (age unknown:
-//!    never act on a guess); not older than the threshold -> `progressing`;
-//! 5. newest Helm storage entry (by numeric revision) pending-* or uninstalling ->
-//!    `not-stuck-storage-pending`; failed -> `failed`;
-//! 6. already corrected for this release revision -> `already-corrected`;
-//! 7. branch B first: `status.history[0].status == deployed` (storage, if any, agrees
-//!    and the spec generation was observed) -> `stuck-status-lost`;
-//! 8. branch A: newest storage entry `deployed` -> `stuck-after-leader-loss`;
-//! 9. otherwise -> `undetermined`.
+//! The classification is the table in [`super::rules`] (one function per row, first
+//! match wins); the steps of each action are in [`super::steps`].
 //!
-//! If more HelmReleases would be acted on than `maxActions`, the plan has no actions
-//! at all and `guardrail.tripped` is set: that many stuck releases is an outage to
-//! investigate, not something to paper over.
+//! If more HelmReleases would be acted on than `maxActions`, the plan has no new
+//! actions at all and `guardrail.tripped` is set: that many stuck releases is an outage
+//! to investigate, not something to paper over. Resuming our own interrupted suspend
+//! toggles is not a new action (it undoes one of ours), so it always runs and does not
+//! count against the limit.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use super::config::{RecoveryConfig, Strategy};
+use super::rules::{self, Subject, Verdict};
 use super::snapshot::{Condition, HelmReleaseObs, Snapshot, StorageEntry};
-use super::time::{format_duration, format_rfc3339, parse_rfc3339};
+use super::steps::steps;
+use super::time::format_rfc3339;
 use crate::naming::release::{release_name, storage_namespace};
 
-/// The Plan schema version this build writes.
-pub const PLAN_SCHEMA_VERSION: u32 = 1;
+pub use super::status::{CORRECTED_MESSAGE, CORRECTED_REASON};
+
+/// The Plan schema version this build writes (2: `patch-status` carries
+/// `observedGeneration`, annotation patches carry a re-read guard).
+pub const PLAN_SCHEMA_VERSION: u32 = 2;
 
 /// Flux's reconcile request annotation.
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 /// Flux's force-upgrade annotation (with the same token as `requestedAt`).
 pub const FORCE_AT: &str = "reconcile.fluxcd.io/forceAt";
-/// The Ready reason written by the status-patch strategy.
-pub const CORRECTED_REASON: &str = "ReconciliationSucceeded";
-/// The Ready message written by the status-patch strategy.
-pub const CORRECTED_MESSAGE: &str =
-    "auto-corrected from deployed-but-unknown-Ready by stuck-hr-recovery";
 
 /// What a HelmRelease was found to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -99,13 +88,25 @@ pub enum Reason {
     StorageFailed,
     /// The correction annotation covers this revision.
     AlreadyCorrectedForRevision,
-    /// Branch B.
+    /// The host could not read a field of the object (named in the message).
+    MalformedObject,
+    /// Branch B: history[0] is the deployed release of the generation the controller
+    /// last attempted (`status.lastAttempted*`).
     HistoryDeployedReadyUnknown,
+    /// Branch B on an API version without `lastAttempted*`: history[0] was matched to
+    /// the generation by `observedGeneration` instead.
+    HistoryDeployedReadyUnknownObservedGenerationFallback,
     /// Branch A.
     StorageDeployedReadyUnknown,
-    /// History deployed but the current generation was never observed, and storage
-    /// does not say deployed either.
+    /// History deployed, no `lastAttempted*`, the current generation not observed, and
+    /// storage does not say deployed either.
     GenerationNotObserved,
+    /// History deployed, but the current generation was never attempted (a newer spec
+    /// the controller has not started on), and storage does not say deployed either.
+    GenerationNotAttempted,
+    /// History deployed, but its chart version or values digest is not the last
+    /// attempt's, and storage does not say deployed either.
+    HistoryNotOfLastAttempt,
     /// Neither history nor storage.
     NoReleaseRecord,
     /// The newest release is neither deployed, pending nor failed.
@@ -150,7 +151,7 @@ pub struct Decision {
 /// One API operation on a HelmRelease. Every write carries the resourceVersion the
 /// executor last saw for the object (the snapshot's, then each response's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "kebab-case")]
+#[serde(tag = "op", rename_all = "kebab-case", rename_all_fields = "camelCase")]
 pub enum Op {
     /// Merge-patch `metadata.annotations`: set these, remove those.
     PatchAnnotations {
@@ -160,12 +161,20 @@ pub enum Op {
         /// Annotations to remove.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         remove: Vec<String>,
+        /// On a resourceVersion conflict, re-read the object and retry (a bounded
+        /// number of times), but only while every one of these annotations still has
+        /// this value: a rollback then survives an unrelated change to the object, and
+        /// never undoes someone else's write.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        guard: BTreeMap<String, String>,
     },
-    /// Merge-patch the status subresource with these conditions (the whole list: a
-    /// merge patch replaces arrays).
-    PatchStatusConditions {
+    /// Merge-patch the status subresource: the whole `conditions` list (a merge patch
+    /// replaces arrays) and `observedGeneration`.
+    PatchStatus {
         /// The full new `status.conditions`.
         conditions: Vec<Condition>,
+        /// The generation the deployed release belongs to.
+        observed_generation: i64,
     },
     /// Merge-patch `spec.suspend` together with annotations.
     PatchSuspend {
@@ -227,8 +236,11 @@ pub struct Guardrail {
     pub limit: usize,
     /// HelmReleases that would have been acted on.
     pub candidates: usize,
-    /// True when `candidates > limit`: the plan then has no actions.
+    /// True when `candidates > limit`: the plan then has no new actions.
     pub tripped: bool,
+    /// Resumes of our own interrupted toggles: planned whether or not it tripped,
+    /// and not counted in `candidates`.
+    pub exempt: usize,
 }
 
 /// The decision engine's output.
@@ -241,7 +253,8 @@ pub struct Plan {
     pub now: String,
     /// One per HelmRelease, sorted by namespace and name.
     pub decisions: Vec<Decision>,
-    /// Actions, in the same order; empty when the guardrail tripped.
+    /// Actions, in the same order; only resumes of interrupted toggles when the
+    /// guardrail tripped.
     pub actions: Vec<Action>,
     /// Guardrail verdict.
     pub guardrail: Guardrail,
@@ -263,13 +276,6 @@ impl Plan {
         self.decisions.iter().filter(|d| d.class == class).count()
     }
 }
-
-const PENDING: [&str; 4] = [
-    "pending-install",
-    "pending-upgrade",
-    "pending-rollback",
-    "uninstalling",
-];
 
 /// Newest storage entry per (namespace, release), by numeric revision; entries whose
 /// `version` label is not a number are ignored (they cannot be ordered).
@@ -304,13 +310,22 @@ pub fn decide(snapshot: &Snapshot, config: &RecoveryConfig, now: i64) -> Plan {
         .into_iter()
         .map(|hr| decide_one(hr, &newest, config, now))
         .collect();
-    let candidates = outcomes.iter().filter(|o| o.action.is_some()).count();
+    let is_resume = |a: &Action| a.class == Class::InterruptedToggle;
+    let exempt = outcomes
+        .iter()
+        .filter(|o| o.action.as_ref().is_some_and(is_resume))
+        .count();
+    let candidates = outcomes
+        .iter()
+        .filter(|o| o.action.is_some())
+        .count()
+        .saturating_sub(exempt);
     let tripped = candidates > config.max_actions;
     let mut decisions = Vec::with_capacity(outcomes.len());
     let mut actions = Vec::new();
     for o in outcomes {
         decisions.push(o.decision);
-        if let (Some(a), false) = (o.action, tripped) {
+        if let Some(a) = o.action.filter(|a| !tripped || is_resume(a)) {
             actions.push(a);
         }
     }
@@ -323,10 +338,12 @@ pub fn decide(snapshot: &Snapshot, config: &RecoveryConfig, now: i64) -> Plan {
             limit: config.max_actions,
             candidates,
             tripped,
+            exempt,
         },
     }
 }
 
+/// One HelmRelease through the table.
 fn decide_one(
     hr: &HelmReleaseObs,
     newest: &HashMap<(&str, &str), (u64, &StorageEntry)>,
@@ -340,369 +357,47 @@ fn decide_one(
     );
     let sns = storage_namespace(&hr.namespace, hr.storage_namespace.as_deref()).to_string();
     let stored = newest.get(&(sns.as_str(), rel.as_str())).copied();
-    let history = hr.history.first();
-    let mut d = Decision {
+    let subject = Subject::new(hr, config, stored, now);
+    // The last row always answers; the fallback only guards against an empty table.
+    let verdict = rules::ROWS
+        .iter()
+        .find_map(|row| row(&subject))
+        .unwrap_or_else(|| Verdict {
+            class: Class::Undetermined,
+            reason: Reason::ReleaseNotDeployed,
+            message: String::new(),
+            plan: None,
+        });
+    let strategy = match &verdict.plan {
+        Some(rules::Plan::Resume { .. }) => Some(Strategy::SuspendToggle),
+        Some(rules::Plan::Nudge { strategy, .. }) => Some(*strategy),
+        None => None,
+    };
+    let action = verdict
+        .plan
+        .as_ref()
+        .zip(strategy)
+        .map(|(plan, strategy)| Action {
+            namespace: hr.namespace.clone(),
+            name: hr.name.clone(),
+            class: verdict.class,
+            strategy,
+            resource_version: hr.resource_version.clone(),
+            steps: steps(&subject, plan, &format_rfc3339(now)),
+        });
+    let decision = Decision {
         namespace: hr.namespace.clone(),
         name: hr.name.clone(),
-        class: Class::Undetermined,
-        reason: Reason::NoReleaseRecord,
-        message: String::new(),
-        release_name: rel.clone(),
-        storage_namespace: sns.clone(),
-        ready_unknown_seconds: None,
-        revision: stored.map(|(r, _)| r).or_else(|| {
-            history
-                .and_then(|h| h.version)
-                .and_then(|v| u64::try_from(v).ok())
-        }),
+        class: verdict.class,
+        reason: verdict.reason,
+        message: verdict.message,
+        release_name: rel,
+        storage_namespace: sns,
+        ready_unknown_seconds: subject.unknown_for,
+        revision: subject.revision,
         storage_status: stored.map(|(_, e)| e.status.clone()),
-        history_status: history.and_then(|h| h.status.clone()),
-        strategy: None,
-    };
-    let done = |mut d: Decision, class, reason, message: String| {
-        d.class = class;
-        d.reason = reason;
-        d.message = message;
-        Outcome {
-            decision: d,
-            action: None,
-        }
-    };
-    if !config.namespace_in_scope(&hr.namespace) {
-        return done(
-            d,
-            Class::Excluded,
-            Reason::NamespaceNotInScope,
-            format!("namespace `{}` is out of scope", hr.namespace),
-        );
-    }
-    if !config.labels_match(&hr.labels) {
-        return done(
-            d,
-            Class::Excluded,
-            Reason::LabelsNotSelected,
-            format!("labels do not match `{}`", config.label_selector),
-        );
-    }
-    let keys = &config.annotations;
-    if hr.suspend {
-        if let Some(marker) = hr.annotations.get(&keys.suspended_by) {
-            d.class = Class::InterruptedToggle;
-            d.reason = Reason::ToggleInterrupted;
-            d.message =
-                format!("suspended by an interrupted recovery toggle at `{marker}`; resuming");
-            d.strategy = Some(Strategy::SuspendToggle);
-            let action = Action {
-                namespace: hr.namespace.clone(),
-                name: hr.name.clone(),
-                class: d.class,
-                strategy: Strategy::SuspendToggle,
-                resource_version: hr.resource_version.clone(),
-                steps: vec![Step {
-                    op: Op::PatchSuspend {
-                        suspend: false,
-                        set: BTreeMap::new(),
-                        remove: vec![keys.suspended_by.clone()],
-                        retry_if_annotation: Some((keys.suspended_by.clone(), marker.clone())),
-                    },
-                    on_failure: Vec::new(),
-                }],
-            };
-            return Outcome {
-                decision: d,
-                action: Some(action),
-            };
-        }
-        return done(
-            d,
-            Class::Suspended,
-            Reason::SuspendedInSpec,
-            "`spec.suspend` is true; left alone".to_string(),
-        );
-    }
-    let Some(ready) = hr.conditions.iter().find(|c| c.type_ == "Ready") else {
-        return done(
-            d,
-            Class::Undetermined,
-            Reason::NoReadyCondition,
-            "no Ready condition yet".to_string(),
-        );
-    };
-    match ready.status.as_str() {
-        "True" => {
-            return done(
-                d,
-                Class::Healthy,
-                Reason::ReadyTrue,
-                "Ready=True".to_string(),
-            );
-        }
-        "False" => {
-            let why = ready.reason.as_deref().unwrap_or("no reason");
-            return done(
-                d,
-                Class::Failed,
-                Reason::ReadyFalse,
-                format!("Ready=False ({why})"),
-            );
-        }
-        _ => {}
-    }
-    let Some(since) = ready
-        .last_transition_time
-        .as_deref()
-        .and_then(parse_rfc3339)
-    else {
-        let seen = ready.last_transition_time.as_deref().unwrap_or("(missing)");
-        return done(
-            d,
-            Class::Undetermined,
-            Reason::ReadyUnknownWithoutTransitionTime,
-            format!("Ready=Unknown with lastTransitionTime `{seen}`; cannot tell for how long"),
-        );
-    };
-    let age = now.saturating_sub(since);
-    d.ready_unknown_seconds = Some(age);
-    let threshold = i64::try_from(config.stuck_threshold_seconds).unwrap_or(i64::MAX);
-    if age <= threshold {
-        let for_ = format_duration(u64::try_from(age.max(0)).unwrap_or(0));
-        return done(
-            d,
-            Class::Progressing,
-            Reason::ReadyUnknownBelowThreshold,
-            format!(
-                "Ready=Unknown for {for_}, not over the {} threshold",
-                config.threshold_text()
-            ),
-        );
-    }
-    let unknown_for = format_duration(u64::try_from(age).unwrap_or(0));
-    if let Some((rev, e)) = stored {
-        if PENDING.contains(&e.status.as_str()) {
-            return done(
-                d,
-                Class::NotStuckStoragePending,
-                Reason::StoragePending,
-                format!(
-                    "release revision {rev} is `{}` in storage: a Helm operation is in flight",
-                    e.status
-                ),
-            );
-        }
-        if e.status == "failed" {
-            return done(
-                d,
-                Class::Failed,
-                Reason::StorageFailed,
-                format!("release revision {rev} failed"),
-            );
-        }
-    }
-    if let Some(rev) = d.revision
-        && already_corrected(
-            hr,
-            config,
-            rev,
-            stored.and_then(|(_, e)| e.modified_at.as_deref()),
-        )
-    {
-        return done(
-            d,
-            Class::AlreadyCorrected,
-            Reason::AlreadyCorrectedForRevision,
-            format!("already corrected for revision {rev}"),
-        );
-    }
-    let storage_deployed = stored.is_some_and(|(_, e)| e.status == "deployed");
-    let history_deployed = history.and_then(|h| h.status.as_deref()) == Some("deployed");
-    let generation_observed = hr.observed_generation.is_none_or(|o| o >= hr.generation);
-    let (class, reason, strategy, message) =
-        if history_deployed && (stored.is_none() || storage_deployed) && generation_observed {
-            (
-                Class::StuckStatusLost,
-                Reason::HistoryDeployedReadyUnknown,
-                config.status_lost_strategy,
-                format!("history says deployed but Ready=Unknown for {unknown_for}"),
-            )
-        } else if storage_deployed {
-            (
-                Class::StuckAfterLeaderLoss,
-                Reason::StorageDeployedReadyUnknown,
-                config.leader_loss_strategy,
-                format!("Helm storage says deployed but Ready=Unknown for {unknown_for}"),
-            )
-        } else if history_deployed {
-            return done(
-                d,
-                Class::Undetermined,
-                Reason::GenerationNotObserved,
-                format!(
-                    "generation {} not observed (observed {:?}) and no deployed storage entry",
-                    hr.generation, hr.observed_generation
-                ),
-            );
-        } else if stored.is_none() && history.is_none() {
-            return done(
-                d,
-                Class::Undetermined,
-                Reason::NoReleaseRecord,
-                "no release history and no Helm storage entry".to_string(),
-            );
-        } else {
-            return done(
-                d,
-                Class::Undetermined,
-                Reason::ReleaseNotDeployed,
-                "the newest release is not deployed".to_string(),
-            );
-        };
-    d.class = class;
-    d.reason = reason;
-    d.message = message;
-    d.strategy = Some(strategy);
-    let rev = d.revision.map(|r| r.to_string()).unwrap_or_default();
-    let action = Action {
-        namespace: hr.namespace.clone(),
-        name: hr.name.clone(),
-        class,
+        history_status: subject.history.and_then(|h| h.status.clone()),
         strategy,
-        resource_version: hr.resource_version.clone(),
-        steps: steps(hr, config, strategy, &format_rfc3339(now), &rev),
     };
-    Outcome {
-        decision: d,
-        action: Some(action),
-    }
-}
-
-/// Whether the idempotency annotation covers this revision. The revision annotation
-/// is authoritative; an annotation written by the old shell job (time only) counts
-/// only if it is not older than the release's last change, so a later stuck release
-/// of the same HelmRelease is recovered again instead of being blocked forever.
-fn already_corrected(
-    hr: &HelmReleaseObs,
-    config: &RecoveryConfig,
-    rev: u64,
-    storage_modified: Option<&str>,
-) -> bool {
-    let keys = &config.annotations;
-    if let Some(done) = hr.annotations.get(&keys.corrected_revision) {
-        return done.trim() == rev.to_string();
-    }
-    let Some(at) = hr
-        .annotations
-        .get(&keys.corrected_at)
-        .and_then(|a| parse_rfc3339(a))
-    else {
-        return false;
-    };
-    let changed = hr
-        .history
-        .first()
-        .and_then(|h| h.last_deployed.as_deref())
-        .and_then(parse_rfc3339)
-        .or_else(|| storage_modified.and_then(|m| m.trim().parse::<i64>().ok()));
-    changed.is_some_and(|c| at >= c)
-}
-
-fn steps(
-    hr: &HelmReleaseObs,
-    config: &RecoveryConfig,
-    strategy: Strategy,
-    now: &str,
-    rev: &str,
-) -> Vec<Step> {
-    let keys = &config.annotations;
-    let mut mark = BTreeMap::new();
-    mark.insert(keys.corrected_at.clone(), now.to_string());
-    mark.insert(keys.corrected_revision.clone(), rev.to_string());
-    match strategy {
-        Strategy::StatusPatch => {
-            // Undo restores what was there before (an old shell-job annotation stays).
-            let mut restore = BTreeMap::new();
-            let mut remove = Vec::new();
-            for key in mark.keys() {
-                match hr.annotations.get(key) {
-                    Some(v) => {
-                        restore.insert(key.clone(), v.clone());
-                    }
-                    None => remove.push(key.clone()),
-                }
-            }
-            let mut conditions: Vec<Condition> = hr
-                .conditions
-                .iter()
-                .filter(|c| c.type_ != "Ready")
-                .cloned()
-                .collect();
-            conditions.insert(
-                0,
-                Condition {
-                    type_: "Ready".to_string(),
-                    status: "True".to_string(),
-                    reason: Some(CORRECTED_REASON.to_string()),
-                    message: Some(CORRECTED_MESSAGE.to_string()),
-                    last_transition_time: Some(now.to_string()),
-                    observed_generation: Some(hr.generation),
-                },
-            );
-            vec![
-                Step {
-                    op: Op::PatchAnnotations {
-                        set: mark,
-                        remove: Vec::new(),
-                    },
-                    on_failure: Vec::new(),
-                },
-                Step {
-                    op: Op::PatchStatusConditions { conditions },
-                    on_failure: vec![Op::PatchAnnotations {
-                        set: restore,
-                        remove,
-                    }],
-                },
-            ]
-        }
-        Strategy::SuspendToggle => {
-            let mut marker = BTreeMap::new();
-            marker.insert(keys.suspended_by.clone(), now.to_string());
-            vec![
-                Step {
-                    op: Op::PatchSuspend {
-                        suspend: true,
-                        set: marker,
-                        remove: Vec::new(),
-                        retry_if_annotation: None,
-                    },
-                    on_failure: Vec::new(),
-                },
-                Step {
-                    op: Op::Pause {
-                        seconds: config.suspend_pause_seconds,
-                    },
-                    on_failure: Vec::new(),
-                },
-                Step {
-                    op: Op::PatchSuspend {
-                        suspend: false,
-                        set: mark,
-                        remove: vec![keys.suspended_by.clone()],
-                        retry_if_annotation: Some((keys.suspended_by.clone(), now.to_string())),
-                    },
-                    on_failure: Vec::new(),
-                },
-            ]
-        }
-        Strategy::ForceReconcile => {
-            mark.insert(REQUESTED_AT.to_string(), now.to_string());
-            mark.insert(FORCE_AT.to_string(), now.to_string());
-            vec![Step {
-                op: Op::PatchAnnotations {
-                    set: mark,
-                    remove: Vec::new(),
-                },
-                on_failure: Vec::new(),
-            }]
-        }
-    }
+    Outcome { decision, action }
 }

@@ -6,14 +6,20 @@ use super::snapshot::{HelmReleaseObs, Snapshot};
 
 fn apply_op(hr: &mut HelmReleaseObs, op: &Op) {
     match op {
-        Op::PatchAnnotations { set, remove } => {
+        Op::PatchAnnotations { set, remove, .. } => {
             for k in remove {
                 hr.annotations.remove(k);
             }
             hr.annotations
                 .extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        Op::PatchStatusConditions { conditions } => hr.conditions.clone_from(conditions),
+        Op::PatchStatus {
+            conditions,
+            observed_generation,
+        } => {
+            hr.conditions.clone_from(conditions);
+            hr.observed_generation = Some(*observed_generation);
+        }
         Op::PatchSuspend {
             suspend,
             set,

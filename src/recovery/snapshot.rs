@@ -74,6 +74,18 @@ pub struct HistoryEntry {
     pub config_digest: Option<String>,
 }
 
+impl HistoryEntry {
+    /// `ns/name.vN`, as helm-controller names a release in its messages.
+    pub fn full_name(&self) -> String {
+        format!(
+            "{}/{}.v{}",
+            self.namespace.as_deref().unwrap_or_default(),
+            self.name.as_deref().unwrap_or_default(),
+            self.version.unwrap_or_default()
+        )
+    }
+}
+
 /// A HelmRelease as observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -117,6 +129,23 @@ pub struct HelmReleaseObs {
     /// `status.observedGeneration`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+    /// `status.lastAttemptedGeneration`: written by helm-controller at the start of a
+    /// reconcile, so it survives the lost final status patch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempted_generation: Option<i64>,
+    /// `status.lastAttemptedRevision`: the chart version of that attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempted_revision: Option<String>,
+    /// `status.lastAttemptedConfigDigest`: the values digest of that attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempted_config_digest: Option<String>,
+    /// `status.lastAttemptedReleaseAction`: `install` or `upgrade`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempted_release_action: Option<String>,
+    /// A field the host could not read (`status.history: invalid type ...`): the
+    /// HelmRelease is then `undetermined` instead of failing the whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malformed: Option<String>,
 }
 
 /// One Helm storage secret, from its labels only (never its payload).

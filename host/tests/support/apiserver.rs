@@ -201,6 +201,13 @@ preferences: {{}}
         self.lock().requests.clone()
     }
 
+    /// Adds an `apps/v1` `Deployment` (served read-only: `get` only).
+    pub fn add_deployment(&self, deployment: Value) {
+        let mut state = self.lock();
+        let object = state.normalise(deployment, "apps/v1", "Deployment");
+        state.deployments.insert(key_of(&object), object);
+    }
+
     /// The stored `HelmRelease` `ns/name`, as it is now.
     pub fn helmrelease(&self, ns: &str, name: &str) -> Option<Value> {
         self.lock()
@@ -223,7 +230,34 @@ preferences: {{}}
     /// Plans a failure; see [`Fault`]. Faults are checked in the order they were injected,
     /// before any normal handling.
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push(fault);
+        self.lock().faults.push((fault, None));
+    }
+
+    /// Answers every request no rule grants with `403 Forbidden`, as the API server
+    /// does for the job's ServiceAccount. See [`rbac_from_deploy`].
+    pub fn enforce_rbac(&self, rules: Vec<RbacRule>) {
+        self.lock().rbac = Some(rules);
+    }
+
+    /// Makes the next `times` list requests that carry a `continue` token fail with
+    /// `410 Gone` (reason `Expired`), as a real server does once the token's
+    /// resourceVersion is compacted: the client must start the list again.
+    pub fn expire_continue_tokens(&self, times: usize) {
+        self.lock().expire_continues = times;
+    }
+
+    /// Like [`FakeApiServer::inject`], but each time the fault fires the server first
+    /// applies `merge_patch` to the `HelmRelease` `ns/name` (bumping its
+    /// `resourceVersion`), as if another writer had changed it just before: a 409 then
+    /// means what it means on a real server, that the object really changed.
+    pub fn inject_with_change(&self, fault: Fault, ns: &str, name: &str, merge_patch: Value) {
+        self.lock().faults.push((
+            fault,
+            Some(Change {
+                key: (ns.to_owned(), name.to_owned()),
+                patch: merge_patch,
+            }),
+        ));
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -257,16 +291,28 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A change another writer makes to a `HelmRelease` when a fault fires.
+#[derive(Clone, Debug)]
+struct Change {
+    key: (String, String),
+    patch: Value,
+}
+
 /// The API server's data and everything tests may ask about afterwards.
 #[derive(Default)]
 struct State {
     /// Source of `resourceVersion`s; list responses report its current value.
     counter: u64,
     helmreleases: BTreeMap<(String, String), Value>,
+    deployments: BTreeMap<(String, String), Value>,
     secrets: BTreeMap<(String, String), Value>,
     events: Vec<Value>,
     requests: Vec<Recorded>,
-    faults: Vec<Fault>,
+    faults: Vec<(Fault, Option<Change>)>,
+    /// How many more list requests carrying a `continue` token are answered 410.
+    expire_continues: usize,
+    /// When set, every request must be granted by one of these rules, or it is 403.
+    rbac: Option<Vec<RbacRule>>,
     secrets_payload_served: bool,
 }
 
@@ -674,13 +720,20 @@ fn handle(state: &mut State, request: &Request) -> Response {
         body: String::from_utf8_lossy(&request.body).into_owned(),
     });
 
-    if let Some(fault) = state.faults.iter_mut().find(|f| {
+    if let Some((fault, change)) = state.faults.iter_mut().find(|(f, _)| {
         f.times > 0
             && f.method.eq_ignore_ascii_case(&request.method)
             && request.path.ends_with(&f.path_suffix)
     }) {
         fault.times -= 1;
         let status = fault.status;
+        if let Some(Change { key, patch }) = change.clone() {
+            let version = state.next_resource_version();
+            if let Some(object) = state.helmreleases.get_mut(&key) {
+                merge(object, &patch);
+                set_metadata(object, "resourceVersion", version.into());
+            }
+        }
         let message = if status == 409 {
             "the object has been modified; please apply your changes to the latest version \
              and try again (injected fault)"
@@ -698,6 +751,22 @@ fn handle(state: &mut State, request: &Request) -> Response {
         Ok(query) => query,
         Err(message) => return status_response(400, &message),
     };
+    if let Some(rules) = &state.rbac
+        && let Some(denied) = rbac_denial(rules, request, &query)
+    {
+        return status_response(403, &denied);
+    }
+    if state.expire_continues > 0
+        && request.method == "GET"
+        && query.get("continue").is_some_and(|t| !t.is_empty())
+    {
+        state.expire_continues -= 1;
+        return status_response(
+            410,
+            "The provided continue parameter is too old to display a consistent list result. \
+             You can start a new list without the continue parameter.",
+        );
+    }
     route(state, request, &query)
 }
 
@@ -776,6 +845,12 @@ fn route(state: &mut State, request: &Request, query: &Query) -> Response {
                 "status",
             ],
         ) => patch_helmrelease(state, request, ns, name, PatchTarget::Status),
+        ("GET", ["apis", "apps", "v1", "namespaces", ns, "deployments", name]) => {
+            match state.deployments.get(&(ns.to_string(), name.to_string())) {
+                Some(object) => ok(200, object.clone()),
+                None => not_found("deployments.apps", name),
+            }
+        }
         ("GET", ["api", "v1", "secrets"]) => {
             let result = list(
                 state,
@@ -988,6 +1063,17 @@ fn patch_helmrelease(
         }
     }
     restore_server_fields(current, &mut updated);
+    // The HelmRelease CRD types `status.conditions` as metav1.Condition: the API server
+    // rejects the whole status patch if any entry it writes fails that schema
+    // (unchanged old entries are left alone, as validation ratcheting does).
+    let writes_conditions =
+        target == PatchTarget::Status && request_writes_conditions(&request.body);
+    if let Some(problem) = condition_schema_problem(&updated).filter(|_| writes_conditions) {
+        return status_response(
+            422,
+            &format!("HelmRelease.{HELM_GROUP} \"{name}\" is invalid: {problem}"),
+        );
+    }
     if updated.get("spec") != current.get("spec") {
         let generation = current
             .pointer("/metadata/generation")
@@ -1113,12 +1199,96 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
+fn request_writes_conditions(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|p| p.pointer("/status/conditions").map(Value::is_array))
+        .unwrap_or(false)
+}
+
+/// The first entry of `status.conditions` that metav1.Condition's OpenAPI schema
+/// rejects, as the API server words it (`status.conditions[0].reason: ...`). Written
+/// independently of the core's own check, from the Kubernetes type definition.
+fn condition_schema_problem(object: &Value) -> Option<String> {
+    let conditions = object.pointer("/status/conditions")?.as_array()?;
+    for (i, c) in conditions.iter().enumerate() {
+        let at = |field: &str| format!("status.conditions[{i}].{field}");
+        let text = |field: &str| c.get(field).and_then(Value::as_str);
+        for field in ["type", "status", "reason", "message", "lastTransitionTime"] {
+            if text(field).is_none() {
+                return Some(format!("{}: Required value", at(field)));
+            }
+        }
+        let reason = text("reason").unwrap_or_default();
+        let reason_ok = reason.len() <= 1024
+            && reason
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_alphabetic())
+            && reason
+                .chars()
+                .last()
+                .is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            && reason
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "_,:".contains(ch));
+        if !reason_ok {
+            return Some(format!(
+                "{}: Invalid value: {reason:?}: should match '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$'",
+                at("reason")
+            ));
+        }
+        if text("message").unwrap_or_default().len() > 32_768 {
+            return Some(format!(
+                "{}: Too long: may not be more than 32768 bytes",
+                at("message")
+            ));
+        }
+        if !matches!(text("status"), Some("True" | "False" | "Unknown")) {
+            return Some(format!("{}: Unsupported value", at("status")));
+        }
+        let time = text("lastTransitionTime").unwrap_or_default();
+        if time.len() < 20 || !time.contains('T') {
+            return Some(format!(
+                "{}: Invalid value: {time:?}: not a date-time",
+                at("lastTransitionTime")
+            ));
+        }
+        match c.get("observedGeneration") {
+            None => {}
+            Some(g) if g.as_i64().is_some_and(|g| g >= 0) => {}
+            Some(_) => {
+                return Some(format!(
+                    "{}: Invalid value: should be a non-negative integer",
+                    at("observedGeneration")
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The API server's limit on an events.k8s.io/v1 Event's `note`.
+const MAX_EVENT_NOTE: usize = 1024;
+
 fn create_event(state: &mut State, request: &Request, ns: &str) -> Response {
     let mut event = match serde_json::from_slice::<Value>(&request.body) {
         Ok(event @ Value::Object(_)) => event,
         Ok(_) => return status_response(400, "event body is not a JSON object"),
         Err(e) => return status_response(400, &format!("event body is not JSON: {e}")),
     };
+    let note = event
+        .get("note")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if note.len() > MAX_EVENT_NOTE {
+        return status_response(
+            422,
+            &format!(
+                "Event.events.k8s.io is invalid: note: Too long: may not be more than {MAX_EVENT_NOTE} bytes"
+            ),
+        );
+    }
     let version = state.next_resource_version();
     let has_name = event
         .pointer("/metadata/name")
@@ -1264,4 +1434,107 @@ fn parse_selector(text: &str) -> Result<Vec<SelectorTerm>, String> {
         terms.push(parsed);
     }
     Ok(terms)
+}
+
+/// One RBAC policy rule, from a ClusterRole (`namespace: None`) or a Role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RbacRule {
+    /// The Role's namespace; `None` for a ClusterRole bound cluster-wide.
+    pub namespace: Option<String>,
+    /// `apiGroups`.
+    pub api_groups: Vec<String>,
+    /// `resources` (`helmreleases/status` for a subresource).
+    pub resources: Vec<String>,
+    /// `resourceNames` (empty: any).
+    pub resource_names: Vec<String>,
+    /// `verbs`.
+    pub verbs: Vec<String>,
+}
+
+/// Every ClusterRole and Role rule in `deploy/` (rendered namespace `flux-system`, as
+/// the kustomization sets it).
+pub fn rbac_from_deploy() -> Vec<RbacRule> {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy"));
+    let mut rules = Vec::new();
+    for (file, namespace) in [
+        ("clusterrole.yaml", None),
+        ("role.yaml", Some("flux-system".to_owned())),
+    ] {
+        let text = fs::read_to_string(dir.join(file)).expect("deploy/ RBAC file");
+        let parsed = catalyst_guard::yaml::parse(&text);
+        let root = parsed
+            .documents
+            .first()
+            .and_then(|d| d.root())
+            .expect("an RBAC document");
+        let strings = |node: Option<catalyst_guard::yaml::Node<'_>>| -> Vec<String> {
+            node.map(|n| {
+                n.items()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        for rule in root.get("rules").expect("rules").items() {
+            rules.push(RbacRule {
+                namespace: namespace.clone(),
+                api_groups: strings(rule.get("apiGroups")),
+                resources: strings(rule.get("resources")),
+                resource_names: strings(rule.get("resourceNames")),
+                verbs: strings(rule.get("verbs")),
+            });
+        }
+    }
+    rules
+}
+
+/// Why no rule grants this request, or `None` if one does.
+fn rbac_denial(rules: &[RbacRule], request: &Request, query: &Query) -> Option<String> {
+    let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+    let (group, rest) = match segments.as_slice() {
+        ["api", _version, rest @ ..] => ("", rest),
+        ["apis", group, _version, rest @ ..] => (*group, rest),
+        _ => return None,
+    };
+    let (namespace, rest) = match rest {
+        ["namespaces", ns, rest @ ..] if !rest.is_empty() => (Some(*ns), rest),
+        rest => (None, rest),
+    };
+    let (resource, name) = match rest {
+        [resource] => ((*resource).to_owned(), None),
+        [resource, name] => ((*resource).to_owned(), Some(*name)),
+        [resource, name, sub] => (format!("{resource}/{sub}"), Some(*name)),
+        _ => return None,
+    };
+    let verb = match (request.method.as_str(), name) {
+        ("GET", None) if query.get("watch").is_some_and(|w| w == "true" || w == "1") => "watch",
+        ("GET", None) => "list",
+        ("GET", Some(_)) => "get",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", None) => "deletecollection",
+        ("DELETE", Some(_)) => "delete",
+        _ => return None,
+    };
+    let any = |list: &[String], value: &str| list.iter().any(|v| v == "*" || v == value);
+    let granted = rules.iter().any(|r| {
+        any(&r.api_groups, group)
+            && any(&r.resources, &resource)
+            && any(&r.verbs, verb)
+            && (r.resource_names.is_empty() || name.is_some_and(|n| any(&r.resource_names, n)))
+            && r.namespace
+                .as_deref()
+                .is_none_or(|role_ns| namespace == Some(role_ns))
+    });
+    (!granted).then(|| {
+        let scope = namespace.map_or_else(
+            || "at the cluster scope".to_owned(),
+            |ns| format!("in the namespace \"{ns}\""),
+        );
+        format!(
+            "{resource}{} is forbidden: User \"system:serviceaccount:flux-system:stuck-hr-recovery\" cannot {verb} resource \"{resource}\" in API group \"{group}\" {scope}",
+            name.map(|n| format!(" \"{n}\"")).unwrap_or_default()
+        )
+    })
 }
