@@ -13,6 +13,7 @@ import glueInit, {
   initSync as glueInitSync,
   canonicalGiteaUrl as glueCanonicalGiteaUrl,
   checkGiteaUrl as glueCheckGiteaUrl,
+  checkObject as glueCheckObject,
   decodeLocationCode as glueDecodeLocationCode,
   lint as glueLint,
   locationTable as glueLocationTable,
@@ -125,6 +126,12 @@ export function lint(files, config) {
 export function checkGiteaUrl(url, config) {
   if (!ready) throw notReady('checkGiteaUrl');
   return glueCheckGiteaUrl(url, config);
+}
+
+/** Judges one Kubernetes object with the core's object rules (CG004, CG005, CG008, CG012). */
+export function checkObject(object, config) {
+  if (!ready) throw notReady('checkObject');
+  return glueCheckObject(object, config);
 }
 
 /** Builds the canonical Gitea URL from its parts. */

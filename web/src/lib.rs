@@ -58,6 +58,10 @@ export interface ObjectFinding {
   value: string | null;
   message: string;
   help: string;
+  /** `message` as plain text (no Markdown), for a UI's text nodes. */
+  messageText: string;
+  /** `help` as plain text. */
+  helpText: string | null;
 }
 
 /** What `checkObject` returns. */
@@ -390,7 +394,12 @@ pub fn check_object(
     };
     let object = parsed().map_err(|e| to_js_error(&e))?;
     let json = with_config(config.as_ref(), |c| {
-        api::object_findings_json(&object, c).map(|v| v.to_string())
+        api::object_findings_json(&object, c).map(|mut v| {
+            if let Some(findings) = v.get_mut("findings").and_then(|f| f.as_array_mut()) {
+                findings.iter_mut().for_each(plain::add_plain_fields);
+            }
+            v.to_string()
+        })
     })
     .and_then(|r| r)
     .map_err(|e| to_js_error(&e))?;

@@ -11,6 +11,7 @@ const mod = await import(new URL('../pkg/index.js', import.meta.url));
 const CALLS = {
   lint: () => mod.lint([]),
   checkGiteaUrl: () => mod.checkGiteaUrl('https://gitea.hfmp.openova.io/acme/app.git'),
+  checkObject: () => mod.checkObject({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'x' }, spec: { url: 'http://gitea.hfmp.openova.io/acme/app.git' } }),
   canonicalGiteaUrl: () => mod.canonicalGiteaUrl({ locationCode: 'hfmp', domain: 'openova.io', org: 'acme', repo: 'app' }),
   decodeLocationCode: () => mod.decodeLocationCode('hfmp'),
   locationTable: () => mod.locationTable(),
@@ -42,7 +43,7 @@ test('await init() with no argument reads the .wasm next to the module and every
   assert.equal(a, b, 'concurrent calls share one load');
   await a;
   for (const [name, call] of Object.entries(CALLS)) assert.doesNotThrow(call, name);
-  assert.equal(mod.rules().length, 12);
+  assert.equal(mod.rules().length, 13);
   const v = mod.checkGiteaUrl('https://gitea.hfrp.openova.io/acme/app.git');
   assert.equal(v.help, 'use `https://gitea.hfmp.openova.io/acme/app.git`');
   assert.equal(v.helpText, 'use https://gitea.hfmp.openova.io/acme/app.git');
@@ -53,5 +54,5 @@ test('initSync with the bytes also works, as the README says for synchronous cal
   const fresh = await import(new URL('../pkg/index.js?sync', import.meta.url));
   assert.throws(() => fresh.rules(), /call `await init\(\)` first/);
   fresh.initSync({ module: readFileSync(new URL('../pkg/catalyst_guard_web_bg.wasm', import.meta.url)) });
-  assert.equal(fresh.rules().length, 12);
+  assert.equal(fresh.rules().length, 13);
 });
