@@ -10,6 +10,7 @@ mod bench_recover;
 mod corpus;
 mod plugin;
 mod policies;
+mod ship;
 mod web;
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ fn main() -> Result<()> {
         ["gen-policies", rest @ ..] => policies::gen_policies(rest),
         ["policies", rest @ ..] => policies::run(rest),
         ["web", rest @ ..] => web::run(rest),
+        ["image", rest @ ..] => ship::image(rest),
+        ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
         ),
@@ -65,6 +68,7 @@ pub fn run(program: &str, args: &[&str]) -> Result<()> {
 fn test() -> Result<()> {
     let cargo = env!("CARGO");
     ensure_kubectl()?;
+    ship::ensure_test_tools()?;
     ensure_wasm_targets()?;
     run(cargo, &["fmt", "--all", "--", "--check"])?;
     run(
