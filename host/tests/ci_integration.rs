@@ -99,6 +99,21 @@ fn release_dir(artifact: &str) -> tempfile::TempDir {
     dir
 }
 
+/// bash as CI runners start a `bash` step: no profile, `-e -o pipefail`.
+fn ci_bash(script: &str) -> Command {
+    let mut command = Command::new("bash");
+    command.args([
+        "--noprofile",
+        "--norc",
+        "-e",
+        "-o",
+        "pipefail",
+        "-c",
+        script,
+    ]);
+    command
+}
+
 fn release_artifact() -> String {
     format!("catalyst-guard-{VERSION}-x86_64-linux-musl")
 }
@@ -204,17 +219,8 @@ impl Action {
             assert_eq!(step.get("shell").and_then(|s| s.scalar()), Some("bash"));
             let output_file = tmp.path().join(format!("output-{i}"));
             std::fs::write(&output_file, "").expect("write");
-            let mut command = Command::new("bash");
+            let mut command = ci_bash(script);
             command
-                .args([
-                    "--noprofile",
-                    "--norc",
-                    "-e",
-                    "-o",
-                    "pipefail",
-                    "-c",
-                    script,
-                ])
                 .current_dir(workspace)
                 .env("GITHUB_OUTPUT", &output_file)
                 .env("RUNNER_TEMP", tmp.path());
@@ -522,16 +528,7 @@ fn the_documented_gitlab_job_verifies_the_release_keeps_the_sarif_and_fails_on_f
     let script = gitlab_job_script();
     let release = release_dir(&release_artifact());
     let run = |repo: &Path| {
-        Command::new("bash")
-            .args([
-                "--noprofile",
-                "--norc",
-                "-e",
-                "-o",
-                "pipefail",
-                "-c",
-                &script,
-            ])
+        ci_bash(&script)
             .current_dir(repo)
             .env("CG_RELEASE_URL", file_url(release.path()))
             .output()
