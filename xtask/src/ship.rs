@@ -367,7 +367,8 @@ pub fn verify_image(archive: &Path) -> Result<(u64, u64)> {
         &[
             "unpack",
             "--image",
-            &format!("{}:{}", layout.display(), version()),
+            // buildah records the full reference as the layout's ref.name.
+            &format!("{}:{IMAGE_REPO}:{}", layout.display(), version()),
             &bundle.to_string_lossy(),
         ],
     )?;
