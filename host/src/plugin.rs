@@ -34,6 +34,12 @@ pub const PLUGIN_ENV: &str = "CATALYST_GUARD_PLUGIN";
 pub const CACHE_ENV: &str = "CATALYST_GUARD_CACHE_DIR";
 /// File name of the plugin next to the binary or in a `lib/catalyst-guard` folder.
 pub const PLUGIN_FILE: &str = "catalyst-guard.wasm";
+/// Folder beside the plugin with precompiled artifacts shipped with it (the image's
+/// `/usr/local/lib/catalyst-guard/precompiled/`), under the cache's file names. Read
+/// only; an artifact for another plugin, wasmtime or engine has another name and is
+/// simply not found, and a corrupted one fails its checksum: either way the plugin is
+/// compiled as without it.
+pub const PRECOMPILED_DIR: &str = "precompiled";
 
 /// How long one epoch tick is; deadlines are counted in ticks.
 const TICK: Duration = Duration::from_millis(10);
@@ -213,7 +219,8 @@ fn read_cached(engine: &Engine, path: &Path) -> Option<Component> {
     // produced by a compatible engine. This file was written by `write_cached` below
     // from `Engine::precompile_component` output, under a name that includes the
     // wasmtime version and the engine compatibility hash, and its checksum was just
-    // verified. The cache directory is the user's own (not shared) directory.
+    // verified. The cache directory is the user's own (not shared) directory; the
+    // shipped `precompiled/` folder sits beside the plugin and is trusted as it is.
     #[expect(
         unsafe_code,
         reason = "loading our own precompiled plugin from the cache; see SAFETY above"
@@ -243,9 +250,17 @@ impl Plugin {
         };
         let bytes = std::fs::read(path).map_err(|e| load_err(e.to_string()))?;
         let engine = engine().map_err(load_err)?;
-        let cached = cache.map(|dir| dir.join(cache_key(&engine, &bytes)));
+        let key = cache_key(&engine, &bytes);
+        let shipped = path
+            .parent()
+            .map(|dir| dir.join(PRECOMPILED_DIR).join(&key));
+        let cached = cache.map(|dir| dir.join(&key));
         let mut from_cache = false;
-        let component = match cached.as_deref().and_then(|p| read_cached(&engine, p)) {
+        let component = match shipped
+            .iter()
+            .chain(&cached)
+            .find_map(|p| read_cached(&engine, p))
+        {
             Some(c) => {
                 from_cache = true;
                 c

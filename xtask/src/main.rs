@@ -13,6 +13,7 @@ mod counts;
 mod fuzz;
 mod plugin;
 mod policies;
+mod ship;
 mod targets;
 mod web;
 
@@ -46,6 +47,8 @@ fn main() -> Result<()> {
         ["policies", rest @ ..] => policies::run(rest),
         ["web", rest @ ..] => web::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
+        ["image", rest @ ..] => ship::image(rest),
+        ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
         ),
@@ -73,6 +76,7 @@ const FUZZ_SECONDS_IN_TEST: u64 = 20;
 fn test() -> Result<()> {
     let cargo = env!("CARGO");
     ensure_kubectl()?;
+    ship::ensure_test_tools()?;
     ensure_wasm_targets()?;
     run(cargo, &["fmt", "--all", "--", "--check"])?;
     run(
