@@ -5,6 +5,8 @@
 //! - `bench lint`: the lint throughput benchmark (see `bench.rs`).
 //! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
 //! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
+//! - `image [--verify]`, `dist [--verify]`: the OCI image and the release artifacts
+//!   (see `ship.rs`).
 
 mod bench;
 mod bench_recover;
@@ -50,7 +52,9 @@ fn main() -> Result<()> {
         ["image", rest @ ..] => ship::image(rest),
         ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
-            "usage: cargo xtask test | docs [--check] | bench lint [--blueprints N] [--mb N] [--keep DIR]"
+            "usage: cargo xtask test | docs [--check] | bench lint|recover|plugin|admit|web [...] | \
+             build-wasm | gen-policies [--settings FILE] [--check] | policies ... | web ... | \
+             fuzz [--seconds N] [TARGET] | image [--verify] | dist [--verify]"
         ),
     }
 }
