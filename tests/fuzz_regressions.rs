@@ -194,3 +194,10 @@ fn decide_acts_only_on_the_stuck_release_inside_the_selector_and_the_property_ag
         "an action outside the selector passed the property"
     );
 }
+
+#[test]
+fn an_empty_key_at_the_end_of_an_unterminated_file_is_positioned_on_its_last_line() {
+    let error = Config::parse("? ").expect_err("an unknown key");
+    props::check_config_error(&error, "? ");
+    assert_eq!((error.line, error.col), (1, 3), "{error:?}");
+}

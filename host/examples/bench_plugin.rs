@@ -151,4 +151,42 @@ fn main() {
         plugin_lint.as_secs_f64() / native_lint.as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&cache);
+
+    // The README's targets: a miss fails `cargo xtask bench plugin`.
+    let decide_ratio = plugin_decide.as_secs_f64() / native_json.as_secs_f64();
+    let lint_ratio = plugin_lint.as_secs_f64() / native_lint.as_secs_f64();
+    let targets = [
+        (
+            "plugin size <= 1.5 MiB",
+            size <= 1536 * 1024,
+            format!("{size} bytes"),
+        ),
+        (
+            "cold start from the cache (load + first call) <= 5 ms",
+            cached_first_call <= Duration::from_millis(5),
+            format!("{:.2} ms", ms(cached_first_call)),
+        ),
+        (
+            "decide plugin/native <= 2.0x",
+            decide_ratio <= 2.0,
+            format!("{decide_ratio:.2}x"),
+        ),
+        (
+            "lint plugin/native <= 2.0x",
+            lint_ratio <= 2.0,
+            format!("{lint_ratio:.2}x"),
+        ),
+    ];
+    let mut missed = 0;
+    for (what, ok, measured) in &targets {
+        println!(
+            "target {what}: {} ({measured})",
+            if *ok { "met" } else { "MISSED" }
+        );
+        missed += usize::from(!ok);
+    }
+    if missed > 0 {
+        eprintln!("bench plugin: {missed} target(s) missed");
+        std::process::exit(1);
+    }
 }

@@ -100,26 +100,42 @@ fn pos_of(marker: &saphyr_parser::Marker) -> Pos {
     }
 }
 
-/// The parser's error, at a position inside `text`: at the end of input the parser
-/// reports the line after the last one (it reads a virtual line break there), which
-/// an editor cannot jump to, so such a position becomes the end of the text (found by
-/// the `lint_tree` fuzz target). Lines are counted as YAML (and the parser) count
-/// them: CR LF, CR and LF each end one.
-fn scan_error(err: &ScanError, text: &str) -> YamlError {
-    let mut pos = pos_of(err.marker());
+/// The position just past the last character of `text`, counting lines as YAML (and
+/// the parser) does: CR LF, CR and LF each end one.
+fn end_of(text: &str) -> Pos {
     let bytes = text.as_bytes();
     let breaks = memchr::memchr2_iter(b'\n', b'\r', bytes)
         .filter(|&i| !(bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n')))
         .count();
-    let lines = u32::try_from(breaks + 1).unwrap_or(u32::MAX);
-    if pos.line > lines {
-        let last = text.rsplit(['\n', '\r']).next().unwrap_or_default();
-        let col = u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX);
-        pos = Pos::new(lines, col);
+    let last = text.rsplit(['\n', '\r']).next().unwrap_or_default();
+    Pos::new(
+        u32::try_from(breaks + 1).unwrap_or(u32::MAX),
+        u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX),
+    )
+}
+
+/// At the end of a text without a final line break the parser reports positions on
+/// the line after the last one (it reads a virtual line break there), which an editor
+/// cannot jump to; `end` (that text's [`end_of`], `None` for a text ending in a line
+/// break) moves such a position to the end of the text. Found by the `lint_tree` and
+/// `config` fuzz targets.
+fn clamp(pos: Pos, end: Option<Pos>) -> Pos {
+    match end {
+        Some(end) if pos > end => end,
+        _ => pos,
     }
+}
+
+/// [`end_of`] for a text that does not end in a line break (the only kind the parser
+/// can report a position past); counting is skipped for the usual text that does.
+fn end_if_unterminated(text: &str) -> Option<Pos> {
+    (!text.is_empty() && !text.ends_with(['\n', '\r'])).then(|| end_of(text))
+}
+
+fn scan_error(err: &ScanError, text: &str) -> YamlError {
     YamlError {
         message: err.info().to_string(),
-        pos,
+        pos: clamp(pos_of(err.marker()), Some(end_of(text))),
     }
 }
 
@@ -131,6 +147,7 @@ fn to_id(n: usize) -> NodeId {
 pub fn parse(text: &str) -> Parsed {
     let mut out = Parsed::default();
     let mut builder = Builder::default();
+    let end = end_if_unterminated(text);
     for event in Parser::new_from_str(text) {
         let (event, span) = match event {
             Ok(ev) => ev,
@@ -139,7 +156,7 @@ pub fn parse(text: &str) -> Parsed {
                 return out;
             }
         };
-        let pos = pos_of(&span.start);
+        let pos = clamp(pos_of(&span.start), end);
         let width = u32::try_from(span.len()).unwrap_or(u32::MAX);
         if matches!(event, Event::DocumentStart(_)) {
             // Scalars copied into a document are at most the text left; reserving a

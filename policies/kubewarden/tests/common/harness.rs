@@ -114,6 +114,7 @@ impl Cluster {
 pub struct Policy {
     pre: WasmtimeEngineProviderPre,
     stop_ticker: Arc<AtomicBool>,
+    deadline_ticks: u64,
     /// How long compiling (or loading from the on-disk cache) took.
     pub load_time: Duration,
 }
@@ -141,6 +142,17 @@ impl Policy {
 
     /// Compiles `bytes` with an on-disk cache in `cache`.
     pub fn from_bytes(bytes: &[u8], cache: &Path) -> Result<Self> {
+        Self::with_deadline(bytes, cache, TICK, DEADLINE_TICKS)
+    }
+
+    /// As [`Policy::from_bytes`], with its own epoch tick and per-call deadline in
+    /// ticks (the soak benchmark's deadline probe uses a short one).
+    pub fn with_deadline(
+        bytes: &[u8],
+        cache: &Path,
+        tick: Duration,
+        deadline_ticks: u64,
+    ) -> Result<Self> {
         let mut cache_config = wasmtime::CacheConfig::new();
         cache_config.with_directory(cache);
         let mut config = wasmtime::Config::default();
@@ -153,26 +165,27 @@ impl Policy {
         let pre = WasmtimeEngineProviderBuilder::new()
             .engine(engine.clone())
             .module(module)
-            .enable_epoch_interruptions(deadlines())
+            .enable_epoch_interruptions(deadlines(deadline_ticks))
             .build_pre()?;
         let stop_ticker = Arc::new(AtomicBool::new(false));
         let stop = stop_ticker.clone();
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(TICK);
+                std::thread::sleep(tick);
                 engine.increment_epoch();
             }
         });
         Ok(Self {
             pre,
             stop_ticker,
+            deadline_ticks,
             load_time,
         })
     }
 
     /// A fresh instance, as policy-server makes one per evaluation.
     pub fn instantiate(&self, cluster: Arc<Cluster>) -> Result<Instance> {
-        let provider = self.pre.rehydrate(Some(deadlines()))?;
+        let provider = self.pre.rehydrate(Some(deadlines(self.deadline_ticks)))?;
         let callback =
             move |_id: u64, binding: &str, namespace: &str, operation: &str, payload: &[u8]| {
                 cluster
@@ -189,10 +202,10 @@ fn wt<T>(result: wasmtime::Result<T>) -> Result<T> {
     result.map_err(|e| anyhow!("{e:?}"))
 }
 
-fn deadlines() -> EpochDeadlines {
+fn deadlines(ticks: u64) -> EpochDeadlines {
     EpochDeadlines {
-        wapc_init: DEADLINE_TICKS,
-        wapc_func: DEADLINE_TICKS,
+        wapc_init: ticks,
+        wapc_func: ticks,
     }
 }
 
