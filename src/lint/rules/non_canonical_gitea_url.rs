@@ -56,7 +56,10 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
             let fix = url
                 .and_then(|u| concrete_suggestion(&f.help).and_then(|c| replace_value(u, c)))
                 .map(|edit| Fix::replace(format!("use `{}`", edit.text), edit));
-            let reported = sink.report(ctx.path, pos, f.message).width(width).help(f.help);
+            let reported = sink
+                .report(ctx.path, pos, f.message)
+                .width(width)
+                .help(f.help);
             if let Some(fix) = fix {
                 reported.fix(fix);
             }
