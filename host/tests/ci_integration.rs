@@ -189,10 +189,10 @@ impl Action {
                 .unwrap_or("?")
                 .to_string();
             let resolve = |expr: &str| resolve(expr, &inputs, &result.outputs, gitea);
-            if let Some(cond) = step.get("if").and_then(|c| c.scalar()) {
-                if !condition(cond, &inputs, gitea) {
-                    continue;
-                }
+            if let Some(cond) = step.get("if").and_then(|c| c.scalar())
+                && !condition(cond, &inputs, gitea)
+            {
+                continue;
             }
             if let Some(uses) = step.get("uses").and_then(|u| u.scalar()) {
                 let with = step

@@ -17,6 +17,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "admit/soak.rs"]
 mod soak;
 
 use std::sync::Arc;

@@ -190,31 +190,39 @@ pub fn run(bytes: &[u8], cache: &std::path::Path, args: &[String]) -> Result<()>
 
     let policy = Policy::from_bytes(bytes, cache)?;
     let clusters: Vec<Arc<Cluster>> = clusters.into_iter().map(Cluster::with).collect();
+    let clusters_len = clusters.len();
     let fresh = |c: usize| policy.instantiate(clusters[c].clone());
 
-    // Warm-up: every worker's instances see every request once (linear memory grows
-    // to what the largest request needs, then stays), before memory is measured.
-    let mut pools: Vec<Vec<Instance>> = (0..workers)
-        .map(|_| (0..clusters.len()).map(fresh).collect::<Result<Vec<_>>>())
-        .collect::<Result<_>>()?;
-    for pool in &mut pools {
-        for r in &mix {
-            let (_, _, reset) = evaluate(&pool[r.cluster], &r.payload);
-            if reset {
-                pool[r.cluster] = fresh(r.cluster)?;
-            }
-        }
-    }
-    let rss_start = rss_kib();
-
+    // Each worker builds its own instances (a waPC host is not `Send`, as in
+    // policy-server, where every worker thread owns its own). Warm-up: every worker's
+    // instances see every request once (linear memory grows to what the largest request
+    // needs, then stays), before memory is measured; the barriers let the main thread
+    // read the RSS between warm-up and the timed run.
+    let warmed = std::sync::Barrier::new(workers + 1);
+    let go = std::sync::Barrier::new(workers + 1);
     let next = AtomicUsize::new(0);
-    let start = Instant::now();
-    let results: Vec<Result<(Vec<u32>, u64, u64, Vec<String>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = pools
-            .into_iter()
-            .map(|mut pool| {
+    let (results, rss_start, start): (Vec<Result<WorkerTally>>, _, _) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
                 let (next, mix, schedule, fresh) = (&next, &mix, &schedule, &fresh);
-                s.spawn(move || -> Result<(Vec<u32>, u64, u64, Vec<String>)> {
+                let (warmed, go) = (&warmed, &go);
+                s.spawn(move || -> Result<WorkerTally> {
+                    let pool: Result<Vec<Instance>> =
+                        (0..clusters_len).map(fresh).collect::<Result<Vec<_>>>();
+                    let warm = pool.and_then(|mut pool| {
+                        for r in mix {
+                            let (_, _, reset) = evaluate(&pool[r.cluster], &r.payload);
+                            if reset {
+                                pool[r.cluster] = fresh(r.cluster)?;
+                            }
+                        }
+                        Ok(pool)
+                    });
+                    // Always meet the barriers, even after a failure, so no thread waits
+                    // forever.
+                    warmed.wait();
+                    go.wait();
+                    let mut pool = warm?;
                     let mut samples = Vec::with_capacity(total / workers + 1);
                     let (mut resets, mut hostile_seen, mut wrong) = (0u64, 0u64, Vec::new());
                     loop {
@@ -248,13 +256,18 @@ pub fn run(bytes: &[u8], cache: &std::path::Path, args: &[String]) -> Result<()>
                 })
             })
             .collect();
-        handles
+        warmed.wait();
+        let rss_start = rss_kib();
+        let start = Instant::now();
+        go.wait();
+        let results = handles
             .into_iter()
             .map(|h| {
                 h.join()
                     .unwrap_or_else(|_| Err(anyhow::anyhow!("a worker panicked")))
             })
-            .collect()
+            .collect();
+        (results, rss_start, start)
     });
     let wall = start.elapsed();
     let rss_end = rss_kib();
@@ -376,3 +389,7 @@ fn deadline_probe(
     }
     Ok(problems)
 }
+
+/// One worker's latency samples (units of 100 ns), instance resets, hostile requests
+/// seen, and wrong answers.
+type WorkerTally = (Vec<u32>, u64, u64, Vec<String>);
