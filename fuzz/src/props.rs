@@ -226,19 +226,28 @@ pub fn check_decide(
         snapshot.helm_releases.len(),
         "one decision per HelmRelease"
     );
+    // Resuming this job's own interrupted toggles undoes its own earlier action: it is
+    // planned even when the guardrail trips and is not counted against maxActions
+    // (issue 11). Every other action is new and counts.
+    let resumes = plan
+        .actions
+        .iter()
+        .filter(|a| a.class == catalyst_guard::recovery::Class::InterruptedToggle)
+        .count();
+    let new_actions = plan.actions.len() - resumes;
     assert!(
-        plan.actions.len() <= config.max_actions,
-        "{} actions over maxActions {}",
-        plan.actions.len(),
+        new_actions <= config.max_actions,
+        "{new_actions} new actions over maxActions {}",
         config.max_actions
     );
+    assert_eq!(plan.guardrail.exempt, resumes, "exempt resumes");
     assert_eq!(
         plan.guardrail.tripped,
         plan.guardrail.candidates > config.max_actions,
         "guardrail"
     );
     if plan.guardrail.tripped {
-        assert!(plan.actions.is_empty(), "actions despite the guardrail");
+        assert_eq!(new_actions, 0, "new actions despite the guardrail");
     }
     for action in &plan.actions {
         // The object the action was planned from: same namespace, name and

@@ -132,6 +132,43 @@ fn end_if_unterminated(text: &str) -> Option<Pos> {
     (!text.is_empty() && !text.ends_with(['\n', '\r'])).then(|| end_of(text))
 }
 
+/// Byte offsets where each line of `text` starts, breaking lines as the parser does
+/// (CR LF, CR and LF each end one).
+fn line_starts_of(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    starts.extend(
+        memchr::memchr2_iter(b'\n', b'\r', bytes)
+            .filter(|&i| !(bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n')))
+            .map(|i| i + 1),
+    );
+    starts
+}
+
+/// Characters from `pos` to the last non-blank character of its line, `pos` included
+/// (at least 1). A scalar that goes on to the next line has no comment on this one, and
+/// its value is longer than this part, so a value edit (`lint --fix`) never takes it
+/// for the whole scalar.
+fn rest_of_line(text: &str, starts: &[usize], pos: Pos) -> u32 {
+    let line = usize::try_from(pos.line)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(1);
+    let Some(&start) = starts.get(line) else {
+        return 1;
+    };
+    let stop = starts.get(line + 1).copied().unwrap_or(text.len());
+    let chars = text
+        .get(start..stop)
+        .unwrap_or_default()
+        .trim_end()
+        .chars()
+        .count();
+    u32::try_from(chars)
+        .unwrap_or(u32::MAX)
+        .saturating_sub(pos.col.saturating_sub(1))
+        .max(1)
+}
+
 fn scan_error(err: &ScanError, text: &str) -> YamlError {
     YamlError {
         message: err.info().to_string(),
@@ -148,6 +185,8 @@ pub fn parse(text: &str) -> Parsed {
     let mut out = Parsed::default();
     let mut builder = Builder::default();
     let end = end_if_unterminated(text);
+    // Built on the first multi-line scalar only (most files have none).
+    let mut line_starts: Option<Vec<usize>> = None;
     for event in Parser::new_from_str(text) {
         let (event, span) = match event {
             Ok(ev) => ev,
@@ -157,7 +196,13 @@ pub fn parse(text: &str) -> Parsed {
             }
         };
         let pos = clamp(pos_of(&span.start), end);
-        let width = u32::try_from(span.len()).unwrap_or(u32::MAX);
+        let mut width = u32::try_from(span.len()).unwrap_or(u32::MAX);
+        if matches!(event, Event::Scalar(..)) && span.end.line() > span.start.line() {
+            // A scalar folded over several lines: its caret (and a fix's span) stops at
+            // the end of its first line, so it never points past the line it names.
+            let starts = line_starts.get_or_insert_with(|| line_starts_of(text));
+            width = width.min(rest_of_line(text, starts, pos));
+        }
         if matches!(event, Event::DocumentStart(_)) {
             // Scalars copied into a document are at most the text left; reserving a
             // share up front avoids most of the regrowth that otherwise costs ~10%
@@ -501,6 +546,26 @@ mod tests {
         assert_eq!(v.pos(), Pos::new(3, 12));
         assert_eq!(v.width(), 7);
         assert_eq!(root.get("spec").unwrap().last_line(), 3);
+    }
+
+    #[test]
+    fn a_scalar_folded_over_lines_has_a_caret_that_ends_on_its_first_line() {
+        for (text, width) in [
+            ("name: bp-velero\n v2\n", 9),
+            ("name: bp-velero\r v2\r", 9),
+            ("name: \"bp-velero\n v2\"\n", 10),
+            ("name: x\n  y\n", 1),
+            ("name: ab  \n c\n", 2),
+            ("name: foo # note\n", 3),
+            ("name: foo\n", 3),
+            ("name: 'a''b' # note\n", 6),
+        ] {
+            let parsed = parse(text);
+            assert!(parsed.error.is_none(), "{text:?}: {:?}", parsed.error);
+            let name = parsed.documents[0].root().unwrap().get("name").unwrap();
+            assert_eq!(name.pos(), Pos::new(1, 7), "{text:?}");
+            assert_eq!(name.width(), width, "{text:?}");
+        }
     }
 
     #[test]

@@ -66,18 +66,18 @@ pub fn run(args: &[&str]) -> Result<()> {
     if targets.is_empty() {
         targets = TARGETS.to_vec();
     }
-    run_targets(&targets, seconds)
+    run_targets(&targets, seconds, None)
 }
 
 /// Runs `targets` for `seconds` each (installing the toolchain first); `Err` if any
 /// crashed. `cargo xtask test` calls this with a short time per target.
-pub fn run_targets(targets: &[&str], seconds: u64) -> Result<()> {
+pub fn run_targets(targets: &[&str], seconds: u64, seed: Option<u32>) -> Result<()> {
     ensure_toolchain()?;
     write_seeds()?;
     let mut crashed = Vec::new();
     let mut table = Vec::new();
     for target in targets {
-        let (stats, ok) = run_one(target, seconds)?;
+        let (stats, ok) = run_one(target, seconds, seed)?;
         if !ok {
             crashed.push(*target);
         }
@@ -148,7 +148,7 @@ fn ensure_toolchain() -> Result<()> {
 }
 
 /// Runs one target; returns its statistics and whether it finished without a crash.
-fn run_one(target: &str, seconds: u64) -> Result<(Stats, bool)> {
+fn run_one(target: &str, seconds: u64, seed: Option<u32>) -> Result<(Stats, bool)> {
     let root = crate::root();
     let dir = fuzz_dir();
     let corpus = dir.join("corpus").join(target);
@@ -169,6 +169,9 @@ fn run_one(target: &str, seconds: u64) -> Result<(Stats, bool)> {
     ];
     if dict.is_file() {
         libfuzzer.push(format!("-dict={}", dict.display()));
+    }
+    if let Some(seed) = seed {
+        libfuzzer.push(format!("-seed={seed}"));
     }
     let target_dir = dir.join("build");
     let mut cmd = Command::new("cargo");
