@@ -2,7 +2,8 @@
 //! the expression the Kyverno ClusterPolicy and the ValidatingAdmissionPolicy carry.
 //!
 //! Calls: `twins::cel_rules` (the generated CEL, compiled once with the `cel` crate
-//! as policies/kubewarden/tests/parity.rs does), `admission::validate` on a
+//! as policies/kubewarden/tests/parity.rs does, with `params` bound to the params
+//! ConfigMap of the default settings, `twins::params`), `admission::validate` on a
 //! GitRepository CREATE request, and `naming::check_gitea_url`.
 //! Property: the twin admits a URL exactly when the policy does, and the policy
 //! admits nothing the core's URL check rejects.
@@ -13,17 +14,28 @@ use std::sync::OnceLock;
 use catalyst_guard::naming::{LocationTable, check_gitea_url};
 use catalyst_guard_kubewarden::admission;
 use catalyst_guard_kubewarden::rules::BlueprintVersion;
+use catalyst_guard_kubewarden::settings::Settings;
 use catalyst_guard_kubewarden::twins;
 use libfuzzer_sys::fuzz_target;
 
 fn twin() -> &'static cel::Program {
     static PROGRAM: OnceLock<cel::Program> = OnceLock::new();
     PROGRAM.get_or_init(|| {
-        let rule = twins::cel_rules(&LocationTable::default())
+        let rule = twins::cel_rules()
             .into_iter()
             .find(|r| r.kind == "GitRepository")
             .expect("a GitRepository twin");
         cel::Program::compile(&rule.expression).expect("the twin's CEL compiles")
+    })
+}
+
+/// The params ConfigMap the twins read at admission time, for the default settings
+/// (the same settings the policy gets below).
+fn params() -> &'static serde_json::Value {
+    static PARAMS: OnceLock<serde_json::Value> = OnceLock::new();
+    PARAMS.get_or_init(|| {
+        let cfg = Settings::parse(b"{}").expect("the default settings");
+        serde_json::json!({ "data": twins::params(&cfg) })
     })
 }
 
@@ -52,6 +64,7 @@ fuzz_target!(|data: &[u8]| {
         ("object", &request["object"]),
         ("oldObject", &request["oldObject"]),
         ("request", &request),
+        ("params", params()),
     ] {
         ctx.add_variable_from_value(name, cel::to_value(value).expect("JSON converts to CEL"));
     }
