@@ -534,8 +534,12 @@ fn write_parity_cases(out: &Path) -> Result<()> {
     }
     let mut cases = Vec::new();
     for (name, tree) in trees {
-        let mut files = Vec::new();
-        collect_text_files(&tree, &tree, &mut files)?;
+        let mut found = Vec::new();
+        crate::fuzz::text_files(&tree, &tree, &mut found)?;
+        let mut files: Vec<SourceFile> = found
+            .into_iter()
+            .map(|(path, text)| SourceFile::new(path, text))
+            .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let config_text = files
             .iter()
@@ -560,25 +564,6 @@ fn write_parity_cases(out: &Path) -> Result<()> {
     }
     std::fs::write(out, serde_json::to_string(&cases)?)
         .with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(())
-}
-
-/// Every UTF-8 file under `dir`, root-relative. Files that are not UTF-8 are left out:
-/// the browser API takes strings, and the CLI reports those at the host, not the core.
-fn collect_text_files(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_text_files(root, &path, out)?;
-        } else if let Ok(text) = String::from_utf8(std::fs::read(&path)?) {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push(SourceFile::new(rel, text));
-        }
-    }
     Ok(())
 }
 
