@@ -68,7 +68,7 @@ pub fn build_wasm(_args: &[&str]) -> Result<()> {
             target_dir().join(profile).join("catalyst-guard.wasm"),
         )?;
     }
-    for feature in ["loop", "memory"] {
+    for feature in ["loop", "memory", "lie"] {
         let hostile = build_component("catalyst-guard-hostile", &[feature])?;
         install(
             &hostile,
