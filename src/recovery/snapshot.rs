@@ -314,12 +314,34 @@ impl Snapshot {
                 });
             }
         }
-        Ok(Self {
+        let snapshot = Self {
             schema_version: SNAPSHOT_SCHEMA_VERSION,
             taken_at: raw.taken_at,
             helm_releases: list(raw.helm_releases, "helmReleases")?,
             storage: list(raw.storage, "storage")?,
-        })
+        };
+        snapshot.check_unique()?;
+        Ok(snapshot)
+    }
+
+    /// A namespace/name listed twice would get two decisions, and possibly two actions
+    /// racing on one object: an API list never does that, so a snapshot that does was
+    /// edited or merged by hand and is refused, naming both places.
+    pub fn check_unique(&self) -> Result<(), SnapshotError> {
+        let mut first = std::collections::HashMap::with_capacity(self.helm_releases.len());
+        for (index, h) in self.helm_releases.iter().enumerate() {
+            if let Some(earlier) = first.insert((h.namespace.as_str(), h.name.as_str()), index) {
+                return Err(SnapshotError::Object {
+                    field: "helmReleases",
+                    index,
+                    name: format!(" (`{}/{}`)", h.namespace, h.name),
+                    message: format!(
+                        "listed again (first at `helmReleases[{earlier}]`): each HelmRelease appears once"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Serialises as pretty JSON (files people read).
@@ -336,6 +358,23 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_helm_release_listed_twice_is_refused_naming_both_places() {
+        let hr = r#"{"namespace":"apps","name":"web","resourceVersion":"1","generation":1}"#;
+        let text = format!(
+            r#"{{"schemaVersion":{SNAPSHOT_SCHEMA_VERSION},"helmReleases":[{hr},{hr}],"storage":[]}}"#
+        );
+        let err = Snapshot::from_json(&text).expect_err("a duplicate is refused");
+        assert_eq!(
+            err.to_string(),
+            "snapshot `helmReleases[1]` (`apps/web`): listed again (first at `helmReleases[0]`): each HelmRelease appears once"
+        );
+        let once = format!(
+            r#"{{"schemaVersion":{SNAPSHOT_SCHEMA_VERSION},"helmReleases":[{hr}],"storage":[]}}"#
+        );
+        assert!(Snapshot::from_json(&once).is_ok());
+    }
 
     #[test]
     fn a_minimal_snapshot_parses() {
