@@ -49,7 +49,10 @@ pub fn decide_json(snapshot: String, config: &str, now: i64) -> Result<String, S
     drop(snapshot);
     let snapshot = parsed?;
     let config = RecoveryConfig::from_json(config)?;
-    Ok(decide(&snapshot, &config, now).to_json_compact())
+    let plan = decide(&snapshot, &config, now);
+    // The Plan's JSON can then reuse the snapshot's memory instead of growing past it.
+    drop(snapshot);
+    Ok(plan.to_json_compact())
 }
 
 #[cfg(target_arch = "wasm32")]
