@@ -616,18 +616,21 @@ fn injected_faults_answer_with_status_and_are_used_up() {
         path_suffix: "/helmreleases/a".into(),
         status: 403,
         times: 1,
+        ..Fault::default()
     });
     server.inject(Fault {
         method: "GET",
         path_suffix: "/secrets".into(),
         status: 500,
         times: 2,
+        ..Fault::default()
     });
     server.inject(Fault {
         method: "PATCH",
         path_suffix: "/status".into(),
         status: 409,
         times: 1,
+        ..Fault::default()
     });
     let mut conn = Conn::open(&server);
     let path = format!("{HR}/alpha/helmreleases/a");
