@@ -16,7 +16,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{
+    Api, ApiResource, DynamicObject, ListParams, ObjectList, Patch, PatchParams, PostParams,
+};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use serde_json::{Value, json};
@@ -31,6 +33,8 @@ use catalyst_guard::recovery::{
 };
 use catalyst_guard_host::plugin::Plugin;
 
+mod retry;
+
 /// Arguments shared by `recover` and `snapshot`.
 #[derive(clap::Args)]
 pub struct ClusterArgs {
@@ -43,6 +47,10 @@ pub struct ClusterArgs {
     /// Page size for list requests.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub page_size: u32,
+    /// How long one API request may wait for its answer before it counts as timed out
+    /// (and is retried, within the Job's deadline).
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    pub request_timeout_ms: u64,
 }
 
 /// Arguments of `catalyst-guard recover`.
@@ -119,8 +127,11 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-async fn client(args: &ClusterArgs) -> Result<Client> {
-    let config = match &args.kubeconfig {
+/// The job's client: kube's own retry off (see [`retry`]), every request bounded by
+/// `--request-timeout-ms`, transient failures retried within `deadline_seconds` from now.
+async fn client(args: &ClusterArgs, deadline_seconds: u64) -> Result<Client> {
+    let started = std::time::Instant::now();
+    let mut config = match &args.kubeconfig {
         Some(path) => {
             let kc = Kubeconfig::read_from(path)
                 .with_context(|| format!("cannot read kubeconfig `{}`", path.display()))?;
@@ -132,7 +143,18 @@ async fn client(args: &ClusterArgs) -> Result<Client> {
             .await
             .context("no in-cluster config and no usable kubeconfig")?,
     };
-    Client::try_from(config).context("cannot build the Kubernetes client")
+    let timeout = std::time::Duration::from_millis(args.request_timeout_ms.max(1));
+    config.default_retry = false;
+    config.connect_timeout = Some(timeout);
+    config.read_timeout = Some(timeout);
+    config.write_timeout = Some(timeout);
+    let namespace = config.default_namespace.clone();
+    let inner = Client::try_from(config).context("cannot build the Kubernetes client")?;
+    let budget = retry::Budget {
+        deadline: started + std::time::Duration::from_secs(deadline_seconds),
+        timeout,
+    };
+    Ok(Client::new(retry::Retrying::new(inner, budget), namespace))
 }
 
 fn helm_resource(version: &str) -> ApiResource {
@@ -145,14 +167,66 @@ fn helm_resource(version: &str) -> ApiResource {
     }
 }
 
-/// The API's answer to a failed call: HTTP status code (0 if none) and message.
-fn api_error(e: &kube::Error) -> (u16, String) {
+/// A failed API call as logged: HTTP status code (0 if no answer), a machine-readable
+/// reason and the API's message.
+struct Failure {
+    code: u16,
+    reason: &'static str,
+    message: String,
+}
+
+impl Failure {
+    /// `HTTP 403`, or the reason when there was no answer.
+    fn code_or_reason(&self) -> String {
+        if self.code > 0 {
+            format!("HTTP {}", self.code)
+        } else {
+            self.reason.to_string()
+        }
+    }
+}
+
+/// The API's answer to a failed call.
+fn api_error(e: &kube::Error) -> Failure {
     match e {
-        kube::Error::Api(status) => (
-            status.code,
-            format!("{}: {}", status.reason, status.message),
-        ),
-        other => (0, format!("{other}")),
+        kube::Error::Api(status) => Failure {
+            code: status.code,
+            reason: match status.code {
+                403 => "forbidden",
+                404 => "not-found",
+                409 => "conflict",
+                410 => "expired",
+                422 => "invalid",
+                429 => "throttled",
+                500..=599 => "server-error",
+                _ => "rejected",
+            },
+            message: format!("{}: {}", status.reason, status.message),
+        },
+        other => match unanswered(other) {
+            Some(u) => Failure {
+                code: 0,
+                reason: if u.timeout {
+                    "timeout"
+                } else {
+                    "connection-lost"
+                },
+                message: u.to_string(),
+            },
+            None => Failure {
+                code: 0,
+                reason: "request-failed",
+                message: format!("{other}"),
+            },
+        },
+    }
+}
+
+/// The request behind `e` got no answer after every attempt, if that is what failed.
+fn unanswered(e: &kube::Error) -> Option<&retry::Unanswered> {
+    match e {
+        kube::Error::Service(inner) => inner.downcast_ref::<retry::Unanswered>(),
+        _ => None,
     }
 }
 
@@ -266,10 +340,10 @@ async fn controller_version(
     let deployment = match api.get("helm-controller").await {
         Ok(d) => d,
         Err(e) => {
-            let (code, message) = api_error(&e);
+            let f = api_error(&e);
             notes.push(
                 json!({"level": "warn", "msg": "cannot read the helm-controller Deployment; assuming a version before v1.5.0",
-                "namespace": namespace, "statusCode": code, "message": message}),
+                "namespace": namespace, "statusCode": f.code, "reason": f.reason, "message": f.message}),
             );
             return None;
         }
@@ -342,6 +416,52 @@ struct Requests {
     writes: usize,
 }
 
+/// Every item of a paged list, each converted as its page arrives (so only one page of
+/// raw objects is held at a time); `None` from `convert` drops an item. A list whose
+/// continue token expired starts again from the first page (see [`expired`]).
+async fn list_all<K, T, Fut>(
+    what: &str,
+    params: &ListParams,
+    fetch: impl Fn(ListParams) -> Fut,
+    mut convert: impl FnMut(&K, usize) -> Result<Option<T>>,
+    relists: &mut usize,
+    req: &mut Requests,
+) -> Result<Vec<T>>
+where
+    K: Clone,
+    Fut: std::future::Future<Output = kube::Result<ObjectList<K>>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut lp = params.clone();
+        if let Some(t) = &token {
+            lp = lp.continue_token(t);
+        }
+        let page = match fetch(lp).await {
+            Err(e) if expired(&e, token.as_deref(), relists) => {
+                items.clear();
+                token = None;
+                continue;
+            }
+            other => other.map_err(|e| {
+                let f = api_error(&e);
+                anyhow!("cannot list {what} ({}): {}", f.code_or_reason(), f.message)
+            })?,
+        };
+        req.list_pages += 1;
+        for item in &page.items {
+            if let Some(t) = convert(item, items.len())? {
+                items.push(t);
+            }
+        }
+        token = page.metadata.continue_.filter(|t| !t.is_empty());
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 async fn take_snapshot(
     client: &Client,
     args: &ClusterArgs,
@@ -351,67 +471,40 @@ async fn take_snapshot(
 ) -> Result<Snapshot> {
     let hr_api: Api<DynamicObject> =
         Api::all_with(client.clone(), &helm_resource(&args.helm_api_version));
-    let mut helm_releases = Vec::new();
-    let mut token: Option<String> = None;
     let mut relists = 0;
-    loop {
-        let mut lp = ListParams::default().limit(args.page_size.max(1));
-        if !config.label_selector.is_empty() {
-            lp = lp.labels(&config.label_selector);
-        }
-        if let Some(t) = &token {
-            lp = lp.continue_token(t);
-        }
-        let page = match hr_api.list(&lp).await {
-            Err(e) if expired(&e, token.as_deref(), &mut relists) => {
-                helm_releases.clear();
-                token = None;
-                continue;
-            }
-            other => other.map_err(|e| {
-                let (code, msg) = api_error(&e);
-                anyhow!("cannot list HelmReleases (HTTP {code}): {msg}")
-            })?,
-        };
-        req.list_pages += 1;
-        for obj in &page.items {
-            helm_releases.push(observe(obj, helm_releases.len())?);
-        }
-        token = page.metadata.continue_.filter(|t| !t.is_empty());
-        if token.is_none() {
-            break;
-        }
+    let mut hr_params = ListParams::default().limit(args.page_size.max(1));
+    if !config.label_selector.is_empty() {
+        hr_params = hr_params.labels(&config.label_selector);
     }
+    let helm_releases = list_all(
+        "HelmReleases",
+        &hr_params,
+        |lp| {
+            let api = hr_api.clone();
+            async move { api.list(&lp).await }
+        },
+        |obj, index| observe(obj, index).map(Some),
+        &mut relists,
+        req,
+    )
+    .await?;
     // Helm storage: metadata only (PartialObjectMetadata). The payload holds the
     // rendered release and values; this job never needs, and must never read, it.
     let secret_api: Api<Secret> = Api::all(client.clone());
-    let mut storage = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut lp = ListParams::default()
+    let storage = list_all(
+        "Helm storage secrets",
+        &ListParams::default()
             .labels("owner=helm")
-            .limit(args.page_size.max(1));
-        if let Some(t) = &token {
-            lp = lp.continue_token(t);
-        }
-        let page = match secret_api.list_metadata(&lp).await {
-            Err(e) if expired(&e, token.as_deref(), &mut relists) => {
-                storage.clear();
-                token = None;
-                continue;
-            }
-            other => other.map_err(|e| {
-                let (code, msg) = api_error(&e);
-                anyhow!("cannot list Helm storage secrets (HTTP {code}): {msg}")
-            })?,
-        };
-        req.list_pages += 1;
-        storage.extend(page.items.iter().filter_map(|s| storage_entry(&s.metadata)));
-        token = page.metadata.continue_.filter(|t| !t.is_empty());
-        if token.is_none() {
-            break;
-        }
-    }
+            .limit(args.page_size.max(1)),
+        |lp| {
+            let api = secret_api.clone();
+            async move { api.list_metadata(&lp).await }
+        },
+        |secret, _| Ok(storage_entry(&secret.metadata)),
+        &mut relists,
+        req,
+    )
+    .await?;
     Ok(Snapshot {
         schema_version: SNAPSHOT_SCHEMA_VERSION,
         taken_at: Some(format_rfc3339(now)),
@@ -425,7 +518,7 @@ pub fn run_snapshot(args: &SnapshotArgs) -> Result<u8> {
     let config = load_config(args.config.as_ref())?;
     let rt = runtime()?;
     let snap = rt.block_on(async {
-        let client = client(&args.cluster).await?;
+        let client = client(&args.cluster, config.active_deadline_seconds).await?;
         take_snapshot(
             &client,
             &args.cluster,
@@ -609,7 +702,7 @@ async fn recover_live(
     now: i64,
     plugin: Option<&Plugin>,
 ) -> Result<u8> {
-    let client = client(&args.cluster).await?;
+    let client = client(&args.cluster, config.active_deadline_seconds).await?;
     let mut req = Requests::default();
     let mut config = config.clone();
     let mut notes = Vec::new();
@@ -768,11 +861,15 @@ impl Executor<'_> {
                     json!({"level": "info", "msg": "action step", "namespace": action.namespace,
                     "name": action.name, "strategy": action.strategy, "step": i, "op": op_name(&step.op), "result": "ok"}),
                 ),
-                Err((code, message)) => {
+                Err(Failure {
+                    code,
+                    reason,
+                    message,
+                }) => {
                     log(
                         json!({"level": "error", "msg": "action step failed", "namespace": action.namespace,
                         "name": action.name, "strategy": action.strategy, "step": i, "op": op_name(&step.op),
-                        "statusCode": code, "message": message}),
+                        "statusCode": code, "reason": reason, "message": message}),
                     );
                     for undo in &step.on_failure {
                         match run_op(&api, &action.name, undo, state, req).await {
@@ -780,18 +877,23 @@ impl Executor<'_> {
                                 json!({"level": "info", "msg": "rollback", "namespace": action.namespace,
                                 "name": action.name, "op": op_name(undo), "result": "ok"}),
                             ),
-                            Err((code, message)) => {
-                                log(json!({"level": "error", "msg": "rollback failed",
+                            Err(f) => log(json!({"level": "error", "msg": "rollback failed",
                                 "namespace": action.namespace, "name": action.name, "op": op_name(undo),
-                                "statusCode": code, "message": message}))
-                            }
+                                "statusCode": f.code, "reason": f.reason, "message": f.message})),
                         }
                     }
                     self.record_event(
                         action,
                         state.uid.as_deref(),
                         false,
-                        &format!("recovery failed at step {i}: HTTP {code}: {message}"),
+                        &format!(
+                            "recovery failed at step {i}: {}: {message}",
+                            if code > 0 {
+                                format!("HTTP {code}")
+                            } else {
+                                reason.to_string()
+                            }
+                        ),
                         req,
                     )
                     .await;
@@ -851,13 +953,50 @@ fn guard_holds<'a>(
     guard.all(|(k, v)| annotations.and_then(|a| a.get(k)).map(String::as_str) == Some(v))
 }
 
-/// A merge patch with our resourceVersion precondition. On a 409 with a non-empty
-/// `guard`, re-reads the object and retries (at most [`GUARDED_RETRIES`] times) as long
-/// as every guard annotation still has its value: the object changed, but not in a way
-/// that makes this write wrong.
+/// Which part of the HelmRelease a patch writes.
+#[derive(Clone, Copy)]
+enum Target {
+    Main,
+    Status,
+}
+
+/// Whether `object` already holds everything the merge patch `patch` writes (a `null`
+/// means "absent"), ignoring the resourceVersion precondition.
+fn holds(object: &Value, patch: &Value) -> bool {
+    let Value::Object(fields) = patch else {
+        return object == patch;
+    };
+    let empty = Value::Object(serde_json::Map::new());
+    fields.iter().all(|(k, v)| {
+        let found = object.get(k);
+        match v {
+            Value::Null => found.is_none_or(Value::is_null),
+            Value::Object(_) => holds(found.unwrap_or(&empty), v),
+            _ => found == Some(v),
+        }
+    })
+}
+
+/// Whether the write `sent` is already in `fresh`: then an earlier attempt of it landed
+/// even though its answer was lost (a 409 on the retry, or no answer at all).
+fn already_applied(fresh: &DynamicObject, sent: &Value) -> bool {
+    let mut sent = sent.clone();
+    if let Some(meta) = sent.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("resourceVersion");
+    }
+    serde_json::to_value(fresh).is_ok_and(|object| holds(&object, &sent))
+}
+
+/// A merge patch with our resourceVersion precondition. When it is answered 409, or
+/// not answered at all, the object is read again: if it already holds the write, an
+/// earlier attempt landed and the write is done. Otherwise, on a 409 with a non-empty
+/// `guard`, the write is retried on the fresh object (at most [`GUARDED_RETRIES`] times)
+/// as long as every guard annotation still has its value: the object changed, but not
+/// in a way that makes this write wrong.
 async fn guarded_patch(
     api: &Api<DynamicObject>,
     name: &str,
+    target: Target,
     body: impl Fn(&str) -> Value,
     guard: &[(&str, &str)],
     rv: &str,
@@ -868,19 +1007,42 @@ async fn guarded_patch(
     let mut attempt = 0;
     loop {
         req.writes += 1;
-        match api.patch(name, &pp, &Patch::Merge(&body(&rv))).await {
-            Err(kube::Error::Api(s))
-                if s.code == 409 && !guard.is_empty() && attempt < GUARDED_RETRIES =>
-            {
-                attempt += 1;
-                let fresh = api.get(name).await?;
-                if !guard_holds(&fresh, guard.iter().copied()) {
-                    return Err(kube::Error::Api(s));
-                }
-                rv = fresh.metadata.resource_version.clone().unwrap_or_default();
-            }
-            other => return other,
+        let sent = body(&rv);
+        let result = match target {
+            Target::Main => api.patch(name, &pp, &Patch::Merge(&sent)).await,
+            Target::Status => api.patch_status(name, &pp, &Patch::Merge(&sent)).await,
+        };
+        let error = match result {
+            Ok(object) => return Ok(object),
+            Err(e) => e,
+        };
+        let conflict = matches!(&error, kube::Error::Api(s) if s.code == 409);
+        if !conflict && unanswered(&error).is_none() {
+            return Err(error);
         }
+        let Ok(fresh) = api.get(name).await else {
+            return Err(error);
+        };
+        if already_applied(&fresh, &sent) {
+            log(
+                json!({"level": "info", "msg": "write found applied on re-read", "name": name,
+                "reason": api_error(&error).reason}),
+            );
+            return Ok(fresh);
+        }
+        if !conflict
+            || guard.is_empty()
+            || attempt >= GUARDED_RETRIES
+            || !guard_holds(&fresh, guard.iter().copied())
+        {
+            return Err(error);
+        }
+        attempt += 1;
+        log(
+            json!({"level": "info", "msg": "write retried on the re-read object", "name": name,
+            "reason": "conflict", "attempt": attempt}),
+        );
+        rv = fresh.metadata.resource_version.clone().unwrap_or_default();
     }
 }
 
@@ -890,7 +1052,7 @@ async fn run_op(
     op: &Op,
     state: &mut ActionState,
     req: &mut Requests,
-) -> Result<(), (u16, String)> {
+) -> Result<(), Failure> {
     let result = match op {
         Op::Pause { seconds } => {
             tokio::time::sleep(std::time::Duration::from_secs(*seconds)).await;
@@ -905,6 +1067,7 @@ async fn run_op(
             guarded_patch(
                 api,
                 name,
+                Target::Main,
                 |rv| json!({"metadata": {"resourceVersion": rv, "annotations": patch}}),
                 &guard,
                 &state.rv,
@@ -916,11 +1079,17 @@ async fn run_op(
             conditions,
             observed_generation,
         } => {
-            let body = json!({"metadata": {"resourceVersion": state.rv},
-                "status": {"conditions": conditions, "observedGeneration": observed_generation}});
-            req.writes += 1;
-            api.patch_status(name, &PatchParams::default(), &Patch::Merge(&body))
-                .await
+            guarded_patch(
+                api,
+                name,
+                Target::Status,
+                |rv| json!({"metadata": {"resourceVersion": rv},
+                    "status": {"conditions": conditions, "observedGeneration": observed_generation}}),
+                &[],
+                &state.rv,
+                req,
+            )
+            .await
         }
         Op::PatchSuspend {
             suspend,
@@ -938,6 +1107,7 @@ async fn run_op(
             guarded_patch(
                 api,
                 name,
+                Target::Main,
                 |rv| json!({"metadata": {"resourceVersion": rv, "annotations": patch}, "spec": {"suspend": suspend}}),
                 &guard,
                 &state.rv,
@@ -1012,11 +1182,11 @@ impl Executor<'_> {
         };
         req.writes += 1;
         if let Err(e) = api.create(&PostParams::default(), &obj).await {
-            let (code, message) = api_error(&e);
+            let f = api_error(&e);
             // The action's outcome stands; the missing audit event is reported, not hidden.
             log(
                 json!({"level": "warn", "msg": "cannot record event", "namespace": action.namespace,
-                "name": action.name, "statusCode": code, "message": message}),
+                "name": action.name, "statusCode": f.code, "reason": f.reason, "message": f.message}),
             );
         }
     }

@@ -538,11 +538,12 @@ fn a_status_patch_conflict_after_the_object_changed_still_rolls_the_annotation_b
         vec![
             write("PATCH", &format!("{HR_PATH}/web")),
             write("PATCH", &format!("{HR_PATH}/web/status")),
+            write("GET", &format!("{HR_PATH}/web")),
             write("PATCH", &format!("{HR_PATH}/web")),
             write("GET", &format!("{HR_PATH}/web")),
             write("PATCH", &format!("{HR_PATH}/web")),
         ],
-        "annotate, status 409, rollback 409, re-read, rollback"
+        "annotate, status 409, re-read (the status is not ours), rollback 409, re-read, rollback"
     );
     let web = c.server.helmrelease("apps", "web").expect("web");
     let annotations = web["metadata"]
