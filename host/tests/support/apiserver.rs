@@ -101,7 +101,8 @@ pub enum Answer {
     #[default]
     Status,
     /// A `Status` carrying the fault's `status` (e.g. 429) with a `Retry-After: N`
-    /// header, as the API server's max-in-flight and priority-and-fairness filters send.
+    /// header, as the API server's max-in-flight and priority-and-fairness filters send
+    /// (theirs has a plain-text body, which kube-rs turns into the same error code).
     RetryAfter(u64),
     /// Read the request, then hold the connection this long without answering and
     /// close it: the client's timeout fires first. Nothing is changed.
