@@ -215,8 +215,6 @@ enum Expect {
 
 use Expect::{Na, Out};
 
-const LIST_HR: &str = "cannot list HelmReleases";
-const LIST_STORAGE: &str = "cannot list Helm storage secrets";
 const NO_VERSION: &str =
     "cannot read the helm-controller Deployment; assuming a version before v1.5.0";
 const STEP_FAILED: &str = "action step failed";
@@ -239,36 +237,26 @@ const WRITE: [Expect; 9] = [
     Out(0, FOUND_APPLIED, "connection-lost"),
 ];
 
+/// A list: every failure is final for the run (exit 2, nothing written), after the
+/// bounded retries or re-lists.
+const fn list(msg: &'static str) -> [Expect; 9] {
+    [
+        Out(2, msg, "HTTP 403"),
+        Out(2, msg, "HTTP 404"),
+        Na,
+        Out(2, msg, "HTTP 410"),
+        Na,
+        Out(2, msg, "HTTP 429"),
+        Out(2, msg, "HTTP 500"),
+        Out(2, msg, "timeout"),
+        Out(2, msg, "connection-lost"),
+    ]
+}
+
 /// The matrix: one row per call, one expectation per [`KINDS`] column.
 const MATRIX: [(Call, [Expect; 9]); 9] = [
-    (
-        Call::ListHelmReleases,
-        [
-            Out(2, LIST_HR, "HTTP 403"),
-            Out(2, LIST_HR, "HTTP 404"),
-            Na,
-            Out(2, LIST_HR, "HTTP 410"),
-            Na,
-            Out(2, LIST_HR, "HTTP 429"),
-            Out(2, LIST_HR, "HTTP 500"),
-            Out(2, LIST_HR, "timeout"),
-            Out(2, LIST_HR, "connection-lost"),
-        ],
-    ),
-    (
-        Call::ListStorage,
-        [
-            Out(2, LIST_STORAGE, "HTTP 403"),
-            Out(2, LIST_STORAGE, "HTTP 404"),
-            Na,
-            Out(2, LIST_STORAGE, "HTTP 410"),
-            Na,
-            Out(2, LIST_STORAGE, "HTTP 429"),
-            Out(2, LIST_STORAGE, "HTTP 500"),
-            Out(2, LIST_STORAGE, "timeout"),
-            Out(2, LIST_STORAGE, "connection-lost"),
-        ],
-    ),
+    (Call::ListHelmReleases, list("cannot list HelmReleases")),
+    (Call::ListStorage, list("cannot list Helm storage secrets")),
     (
         Call::GetController,
         [
@@ -446,8 +434,8 @@ fn log_lines(out: &Output) -> Vec<Value> {
 
 /// The matrix's short name for each log line a cell looks for.
 const SHORT: [(&str, &str); 7] = [
-    (LIST_HR, "list failed"),
-    (LIST_STORAGE, "list failed"),
+    ("cannot list HelmReleases", "list failed"),
+    ("cannot list Helm storage secrets", "list failed"),
     (NO_VERSION, "version assumed"),
     (STEP_FAILED, "step failed"),
     (NO_EVENT, "no event"),

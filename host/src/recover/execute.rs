@@ -183,17 +183,27 @@ fn holds(object: &Value, patch: &Value) -> bool {
     })
 }
 
-/// Whether the write `sent` is already in `fresh`: then an earlier attempt of it landed
+/// Whether the write `patch` is already in `fresh`: then an earlier attempt of it landed
 /// even though its answer was lost (a 409 on the retry, or no answer at all).
-fn already_applied(fresh: &DynamicObject, sent: &Value) -> bool {
-    let mut sent = sent.clone();
-    if let Some(meta) = sent.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("resourceVersion");
-    }
-    serde_json::to_value(fresh).is_ok_and(|object| holds(&object, &sent))
+fn already_applied(fresh: &DynamicObject, patch: &Value) -> bool {
+    serde_json::to_value(fresh).is_ok_and(|object| holds(&object, patch))
 }
 
-/// A merge patch with our resourceVersion precondition. When it is answered 409, or
+/// `patch` with `metadata.resourceVersion` set to `rv`: the precondition.
+fn with_precondition(patch: &Value, rv: &str) -> Value {
+    let mut sent = patch.clone();
+    if let Some(fields) = sent.as_object_mut() {
+        let metadata = fields
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Some(metadata) = metadata.as_object_mut() {
+            metadata.insert("resourceVersion".to_string(), Value::String(rv.to_string()));
+        }
+    }
+    sent
+}
+
+/// The merge patch `patch` with our resourceVersion precondition. When it is answered 409, or
 /// not answered at all, the object is read again: if it already holds the write, an
 /// earlier attempt landed and the write is done. Otherwise, on a 409 with a non-empty
 /// `guard`, the write is retried on the fresh object (at most [`GUARDED_RETRIES`] times)
@@ -203,7 +213,7 @@ async fn guarded_patch(
     api: &Api<DynamicObject>,
     name: &str,
     target: Target,
-    body: impl Fn(&str) -> Value,
+    patch: &Value,
     guard: &[(&str, &str)],
     rv: &str,
     req: &mut Requests,
@@ -213,7 +223,7 @@ async fn guarded_patch(
     let mut attempt = 0;
     loop {
         req.writes += 1;
-        let sent = body(&rv);
+        let sent = with_precondition(patch, &rv);
         let result = match target {
             Target::Main => api.patch(name, &pp, &Patch::Merge(&sent)).await,
             Target::Status => api.patch_status(name, &pp, &Patch::Merge(&sent)).await,
@@ -229,7 +239,7 @@ async fn guarded_patch(
         let Ok(fresh) = api.get(name).await else {
             return Err(error);
         };
-        if already_applied(&fresh, &sent) {
+        if already_applied(&fresh, patch) {
             log(
                 json!({"level": "info", "msg": "write found applied on re-read", "name": name,
                 "reason": api_error(&error).reason}),
@@ -259,69 +269,44 @@ async fn run_op(
     state: &mut ActionState,
     req: &mut Requests,
 ) -> Result<(), Failure> {
-    let result = match op {
+    let (target, patch, guard): (Target, Value, Vec<(&str, &str)>) = match op {
         Op::Pause { seconds } => {
             tokio::time::sleep(std::time::Duration::from_secs(*seconds)).await;
             return Ok(());
         }
-        Op::PatchAnnotations { set, remove, guard } => {
-            let patch = annotations_patch(set, remove);
-            let guard: Vec<(&str, &str)> = guard
+        Op::PatchAnnotations { set, remove, guard } => (
+            Target::Main,
+            json!({"metadata": {"annotations": annotations_patch(set, remove)}}),
+            guard
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            guarded_patch(
-                api,
-                name,
-                Target::Main,
-                |rv| json!({"metadata": {"resourceVersion": rv, "annotations": patch}}),
-                &guard,
-                &state.rv,
-                req,
-            )
-            .await
-        }
+                .collect(),
+        ),
         Op::PatchStatus {
             conditions,
             observed_generation,
-        } => {
-            guarded_patch(
-                api,
-                name,
-                Target::Status,
-                |rv| json!({"metadata": {"resourceVersion": rv},
-                    "status": {"conditions": conditions, "observedGeneration": observed_generation}}),
-                &[],
-                &state.rv,
-                req,
-            )
-            .await
-        }
+        } => (
+            Target::Status,
+            json!({"status": {"conditions": conditions, "observedGeneration": observed_generation}}),
+            Vec::new(),
+        ),
+        // Resume anyway after someone changed the object only if our marker is still
+        // there: then the change was not a deliberate suspend.
         Op::PatchSuspend {
             suspend,
             set,
             remove,
             retry_if_annotation,
-        } => {
-            let patch = annotations_patch(set, remove);
-            // Resume anyway after someone changed the object only if our marker is
-            // still there: then the change was not a deliberate suspend.
-            let guard: Vec<(&str, &str)> = retry_if_annotation
+        } => (
+            Target::Main,
+            json!({"metadata": {"annotations": annotations_patch(set, remove)}, "spec": {"suspend": suspend}}),
+            retry_if_annotation
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            guarded_patch(
-                api,
-                name,
-                Target::Main,
-                |rv| json!({"metadata": {"resourceVersion": rv, "annotations": patch}, "spec": {"suspend": suspend}}),
-                &guard,
-                &state.rv,
-                req,
-            )
-            .await
-        }
+                .collect(),
+        ),
     };
+    let result = guarded_patch(api, name, target, &patch, &guard, &state.rv, req).await;
     match result {
         Ok(obj) => {
             if let Some(new_rv) = obj.metadata.resource_version {
