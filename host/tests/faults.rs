@@ -341,14 +341,33 @@ struct Cluster {
 
 impl Cluster {
     fn start(controller: &str) -> Self {
-        let server = FakeApiServer::start(
+        Self::with(
             vec![
                 hr("web", "Unknown", "deployed"),
                 hr("ok", "True", "deployed"),
                 hr("api", "Unknown", "pending-install"),
             ],
             vec![secret("web", 3), secret("api", 1), secret("ok", 3)],
-        );
+            controller,
+        )
+    }
+
+    /// Eleven stuck HelmReleases (the guardrail trips at more than ten) and `api`,
+    /// suspended by an interrupted toggle of ours: the plan is its resume alone.
+    fn guardrail() -> Self {
+        let mut hrs: Vec<Value> = (0..11)
+            .map(|i| hr(&format!("web-{i:02}"), "Unknown", "deployed"))
+            .collect();
+        let mut api = hr("api", "Unknown", "deployed");
+        api["spec"]["suspend"] = json!(true);
+        api["metadata"]["annotations"] = json!({SUSPENDED_BY: "2026-11-22T11:58:00Z"});
+        hrs.push(api);
+        let secrets = (0..11).map(|i| secret(&format!("web-{i:02}"), 3)).collect();
+        Self::with(hrs, secrets, "v1.4.0")
+    }
+
+    fn with(hrs: Vec<Value>, secrets: Vec<Value>, controller: &str) -> Self {
+        let server = FakeApiServer::start(hrs, secrets);
         server.enforce_rbac(apiserver::rbac_from_deploy());
         server.add_deployment(json!({
             "metadata": {"name": "helm-controller", "namespace": "flux-system"},
@@ -554,46 +573,42 @@ fn run_cell(call: Call, kind: Kind, exit: i32, msg: &str, reason: &str) -> Obser
     }
 }
 
-/// Runs `cells` on a few threads (most of a cell's time is waiting on timeouts and
-/// Retry-After, not CPU).
-fn run_all(cells: &[Cell]) -> Vec<Option<Observed>> {
-    const THREADS: usize = 8;
-    let mut results: Vec<Option<Observed>> = Vec::new();
-    results.resize_with(cells.len(), || None);
-    let chunks: Vec<Vec<(usize, Cell)>> = (0..THREADS)
-        .map(|t| {
-            cells
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|(i, _)| i % THREADS == t)
-                .collect()
-        })
-        .collect();
+/// Runs `run` for each of `inputs` on `threads` threads, results in input order.
+fn parallel<I: Copy + Send + Sync, O: Send>(
+    inputs: &[I],
+    threads: usize,
+    run: impl Fn(I) -> O + Sync,
+) -> Vec<O> {
+    let run = &run;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
                 scope.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .filter_map(|(i, (call, kind, expect))| match expect {
-                            Na => None,
-                            Out(exit, msg, reason) => {
-                                Some((i, run_cell(call, kind, exit, msg, reason)))
-                            }
-                        })
+                    inputs
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % threads == t)
+                        .map(|(i, input)| (i, run(*input)))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        for h in handles {
-            for (i, observed) in h.join().expect("a cell thread panicked") {
-                results[i] = Some(observed);
-            }
-        }
-    });
-    results
+        let mut results: Vec<(usize, O)> = handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a cell thread panicked"))
+            .collect();
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, o)| o).collect()
+    })
+}
+
+/// Runs `cells` on a few threads (most of a cell's time is waiting on timeouts and
+/// Retry-After, not CPU).
+fn run_all(cells: &[Cell]) -> Vec<Option<Observed>> {
+    parallel(cells, 8, |(call, kind, expect)| match expect {
+        Na => None,
+        Out(exit, msg, reason) => Some(run_cell(call, kind, exit, msg, reason)),
+    })
 }
 
 /// The matrix as Markdown: one row per call, one column per fault; each cell reads
@@ -738,4 +753,57 @@ fn a_status_patch_that_timed_out_once_is_retried_and_the_run_succeeds() {
             .any(|l| l["msg"] == "retrying a request" && l["reason"] == "timeout")
     );
     assert!(c.end_state_problems().is_empty());
+}
+
+#[test]
+fn with_the_guardrail_tripped_only_our_own_resume_is_written_under_every_fault() {
+    let kinds: Vec<Kind> = KINDS.into_iter().filter(|k| *k != Kind::Gone).collect();
+    let failures: Vec<String> = parallel(&kinds, 8, |kind| {
+        let c = Cluster::guardrail();
+        let fault = kind.fault(Call::Resume);
+        if kind == Kind::Conflict {
+            let change = json!({"metadata": {"labels": {"touched": "by-someone-else"}}});
+            c.server.inject_with_change(fault, "apps", "api", change);
+        } else {
+            c.server.inject(fault);
+        }
+        let mut problems = Vec::new();
+        let out = c.recover();
+        if out.status.code() != Some(1) {
+            problems.push(format!("exit {:?}, expected 1", out.status.code()));
+        }
+        let others: Vec<String> = c
+            .writes()
+            .into_iter()
+            .filter(|w| !w.ends_with("/helmreleases/api") && !w.ends_with("/events"))
+            .collect();
+        if !others.is_empty() {
+            problems.push(format!("written past the guardrail: {others:?}"));
+        }
+        let suspended = |c: &Cluster| {
+            c.server.helmrelease("apps", "api").map(|hr| {
+                (
+                    hr["spec"]["suspend"] == true,
+                    hr["metadata"]["annotations"].get(SUSPENDED_BY).is_some(),
+                )
+            })
+        };
+        if suspended(&c) == Some((true, false)) {
+            problems.push("`api` left suspended without our marker".to_string());
+        }
+        c.server.clear_faults();
+        let again = c.recover();
+        if again.status.code() != Some(1) || suspended(&c) != Some((false, false)) {
+            problems.push(format!(
+                "the next run exited {:?} and left `api` as (suspended, marker) {:?}",
+                again.status.code(),
+                suspended(&c)
+            ));
+        }
+        (!problems.is_empty()).then(|| format!("{}: {}", kind.name(), problems.join("; ")))
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
