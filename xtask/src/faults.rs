@@ -34,7 +34,16 @@ pub fn run(args: &[&str]) -> Result<()> {
         MATRIX_TEST,
     ];
     eprintln!("+ cargo {}", test_args.join(" "));
-    let status = Command::new(env!("CARGO"))
+    let mut cargo = Command::new(env!("CARGO"));
+    // `cargo run` gave this process xtask's package variables; build scripts that
+    // watch them (ring's does) would rebuild everything a plain `cargo test` built.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_MANIFEST_") {
+            cargo.env_remove(name.as_ref());
+        }
+    }
+    let status = cargo
         .args(test_args)
         .env("FAULT_MATRIX_OUT", &out)
         .current_dir(crate::root())
