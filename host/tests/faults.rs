@@ -35,7 +35,7 @@ const CORRECTED_MESSAGE: &str =
     "auto-corrected from deployed-but-unknown-Ready by stuck-hr-recovery";
 /// The client's timeout in the cells (`--request-timeout-ms`); a hung request is held
 /// much longer.
-const TIMEOUT_MS: u64 = 300;
+const TIMEOUT_MS: u64 = 500;
 const HANG: Duration = Duration::from_secs(3);
 /// `Retry-After` of a throttled answer.
 const RETRY_AFTER_SECONDS: u64 = 1;
