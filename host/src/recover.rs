@@ -1,35 +1,39 @@
 //! `catalyst-guard recover` and `catalyst-guard snapshot`: list HelmReleases and Helm
 //! storage secrets (metadata only) with kube-rs, build a Snapshot, let the core decide,
-//! and execute the plan with a resourceVersion precondition on every write.
+//! and execute the plan with a resourceVersion precondition on every write. This file
+//! wires the flags, the client and the run; the work is in `list` (the snapshot),
+//! `execute` (ops, preconditions, rollback), `record` (log lines, Events) and `retry`
+//! (bounded retries of transient API failures).
 //!
 //! Everything the job does is logged as one JSON line on stdout: one per decision, one
 //! per action result (with the API status code and message on failure), and a summary.
 //! Exit codes: 0 nothing failed; 1 the guardrail tripped or an action failed; 2
 //! configuration, snapshot or API-access failure (no action taken).
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail};
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::api::ApiResource;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use catalyst_guard::recovery::controller::{behaviour, image_tag, parse_version};
-use catalyst_guard::recovery::status::cut;
-use catalyst_guard::recovery::time::{format_rfc3339, parse_rfc3339};
+use catalyst_guard::recovery::controller::{behaviour, parse_version};
+use catalyst_guard::recovery::time::parse_rfc3339;
 use catalyst_guard::recovery::verify::{Listed, check_plan};
-use catalyst_guard::recovery::{
-    Action, Condition, HelmReleaseObs, HistoryEntry, Op, Plan, RecoveryConfig,
-    SNAPSHOT_SCHEMA_VERSION, Snapshot, StorageEntry, decide,
-};
+use catalyst_guard::recovery::{Plan, RecoveryConfig, Snapshot, decide};
 use catalyst_guard_host::plugin::Plugin;
+
+mod execute;
+mod list;
+mod record;
+mod retry;
+
+use list::{
+    controller_version, kubernetes_list, read_storage_list, snapshot_from_list, take_snapshot,
+};
+use record::log;
 
 /// Arguments shared by `recover` and `snapshot`.
 #[derive(clap::Args)]
@@ -43,6 +47,10 @@ pub struct ClusterArgs {
     /// Page size for list requests.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub page_size: u32,
+    /// How long one API request may wait for its answer before it counts as timed out
+    /// (and is retried, within the Job's deadline).
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    pub request_timeout_ms: u64,
 }
 
 /// Arguments of `catalyst-guard recover`.
@@ -91,12 +99,6 @@ pub struct SnapshotArgs {
     pub cluster: ClusterArgs,
 }
 
-/// One JSON log line on stdout.
-fn log(line: Value) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-}
-
 fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -119,8 +121,11 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-async fn client(args: &ClusterArgs) -> Result<Client> {
-    let config = match &args.kubeconfig {
+/// The job's client: kube's own retry off (see [`retry`]), every request bounded by
+/// `--request-timeout-ms`, transient failures retried within `deadline_seconds` from now.
+async fn client(args: &ClusterArgs, deadline_seconds: u64) -> Result<Client> {
+    let started = std::time::Instant::now();
+    let mut config = match &args.kubeconfig {
         Some(path) => {
             let kc = Kubeconfig::read_from(path)
                 .with_context(|| format!("cannot read kubeconfig `{}`", path.display()))?;
@@ -132,7 +137,18 @@ async fn client(args: &ClusterArgs) -> Result<Client> {
             .await
             .context("no in-cluster config and no usable kubeconfig")?,
     };
-    Client::try_from(config).context("cannot build the Kubernetes client")
+    let timeout = std::time::Duration::from_millis(args.request_timeout_ms.max(1));
+    config.default_retry = false;
+    config.connect_timeout = Some(timeout);
+    config.read_timeout = Some(timeout);
+    config.write_timeout = Some(timeout);
+    let namespace = config.default_namespace.clone();
+    let inner = Client::try_from(config).context("cannot build the Kubernetes client")?;
+    let budget = retry::Budget {
+        deadline: started + std::time::Duration::from_secs(deadline_seconds),
+        timeout,
+    };
+    Ok(Client::new(retry::Retrying::new(inner, budget), namespace))
 }
 
 fn helm_resource(version: &str) -> ApiResource {
@@ -145,196 +161,6 @@ fn helm_resource(version: &str) -> ApiResource {
     }
 }
 
-/// The API's answer to a failed call: HTTP status code (0 if none) and message.
-fn api_error(e: &kube::Error) -> (u16, String) {
-    match e {
-        kube::Error::Api(status) => (
-            status.code,
-            format!("{}: {}", status.reason, status.message),
-        ),
-        other => (0, format!("{other}")),
-    }
-}
-
-fn str_field(v: &Value, path: &[&str]) -> Option<String> {
-    path.iter()
-        .try_fold(v, |v, k| v.get(k))?
-        .as_str()
-        .map(str::to_string)
-}
-
-/// Reads one listed HelmRelease. Missing identity fields are an error naming it; any
-/// other unreadable field makes the observation `malformed` (the core then decides
-/// `undetermined` naming the field) instead of failing the whole run.
-fn observe(obj: &DynamicObject, index: usize) -> Result<HelmReleaseObs> {
-    let name = obj.metadata.name.clone().unwrap_or_default();
-    let namespace = obj.metadata.namespace.clone().unwrap_or_default();
-    if name.is_empty() || namespace.is_empty() {
-        bail!("HelmRelease item {index} has no `metadata.name` or `metadata.namespace`");
-    }
-    let mut problems: Vec<String> = Vec::new();
-    let resource_version = obj
-        .metadata
-        .resource_version
-        .clone()
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| {
-            problems.push("`metadata.resourceVersion`: missing".to_string());
-            String::new()
-        });
-    let data = &obj.data;
-    let status = data.get("status");
-    let conditions: Vec<Condition> = read_status(&mut problems, status, "conditions");
-    let history: Vec<HistoryEntry> = read_status(&mut problems, status, "history");
-    let suspend: bool = read_field(
-        &mut problems,
-        "spec.suspend",
-        data.get("spec")
-            .and_then(|s| s.get("suspend"))
-            .filter(|v| !v.is_null())
-            .cloned(),
-    );
-    let observed_generation = read_status(&mut problems, status, "observedGeneration");
-    let last_attempted_generation = read_status(&mut problems, status, "lastAttemptedGeneration");
-    let last_attempted_revision = read_status(&mut problems, status, "lastAttemptedRevision");
-    let last_attempted_config_digest =
-        read_status(&mut problems, status, "lastAttemptedConfigDigest");
-    let last_attempted_release_action =
-        read_status(&mut problems, status, "lastAttemptedReleaseAction");
-    Ok(HelmReleaseObs {
-        api_version: obj
-            .types
-            .as_ref()
-            .map(|t| t.api_version.clone())
-            .unwrap_or_default(),
-        namespace,
-        name,
-        generation: obj.metadata.generation.unwrap_or(0),
-        resource_version,
-        labels: obj.metadata.labels.clone().unwrap_or_default(),
-        annotations: obj.metadata.annotations.clone().unwrap_or_default(),
-        suspend,
-        release_name: str_field(data, &["spec", "releaseName"]),
-        target_namespace: str_field(data, &["spec", "targetNamespace"]),
-        storage_namespace: str_field(data, &["spec", "storageNamespace"]),
-        conditions,
-        history,
-        observed_generation,
-        last_attempted_generation,
-        last_attempted_revision,
-        last_attempted_config_digest,
-        last_attempted_release_action,
-        malformed: (!problems.is_empty()).then(|| problems.join("; ")),
-    })
-}
-
-/// [`read_field`] for `status.<key>`.
-fn read_status<T: serde::de::DeserializeOwned + Default>(
-    problems: &mut Vec<String>,
-    status: Option<&Value>,
-    key: &str,
-) -> T {
-    let value = status.and_then(|s| s.get(key)).filter(|v| !v.is_null());
-    read_field(problems, &format!("status.{key}"), value.cloned())
-}
-
-/// Reads one optional field; a value of the wrong shape is recorded as a problem
-/// (naming the field and serde's complaint) and read as the default.
-fn read_field<T: serde::de::DeserializeOwned + Default>(
-    problems: &mut Vec<String>,
-    path: &str,
-    value: Option<Value>,
-) -> T {
-    let Some(value) = value else {
-        return T::default();
-    };
-    serde_json::from_value(value).unwrap_or_else(|e| {
-        problems.push(format!("`{path}`: {e}"));
-        T::default()
-    })
-}
-
-/// The image tag of the helm-controller Deployment in the Flux namespace (read-only),
-/// or `None` (logged) when it cannot be read: the strategy then assumes a controller
-/// older than v1.5.0.
-async fn controller_version(
-    client: &Client,
-    namespace: &str,
-    notes: &mut Vec<Value>,
-) -> Option<String> {
-    let api: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-    let deployment = match api.get("helm-controller").await {
-        Ok(d) => d,
-        Err(e) => {
-            let (code, message) = api_error(&e);
-            notes.push(
-                json!({"level": "warn", "msg": "cannot read the helm-controller Deployment; assuming a version before v1.5.0",
-                "namespace": namespace, "statusCode": code, "message": message}),
-            );
-            return None;
-        }
-    };
-    let containers = deployment
-        .spec
-        .and_then(|s| s.template.spec)
-        .map(|s| s.containers)
-        .unwrap_or_default();
-    let image = containers
-        .iter()
-        .filter_map(|c| c.image.as_deref())
-        .find(|i| i.contains("helm-controller"))
-        .or_else(|| containers.first().and_then(|c| c.image.as_deref()))?;
-    let tag = image_tag(image).filter(|t| parse_version(t).is_some());
-    if tag.is_none() {
-        notes.push(
-            json!({"level": "warn", "msg": "helm-controller image has no version tag; assuming a version before v1.5.0",
-            "image": image}),
-        );
-    }
-    tag.map(str::to_string)
-}
-
-/// How many times one run starts a list again after its continue token expired.
-const MAX_RELISTS: usize = 3;
-
-/// Whether a list failed because its continue token expired (410) and may start again
-/// from the first page (counted in `relists`, at most [`MAX_RELISTS`] times).
-fn expired(e: &kube::Error, token: Option<&str>, relists: &mut usize) -> bool {
-    let gone = matches!(e, kube::Error::Api(s) if s.code == 410);
-    if !gone || token.is_none() || *relists >= MAX_RELISTS {
-        return false;
-    }
-    *relists += 1;
-    log(
-        json!({"level": "warn", "msg": "continue token expired; listing again from the start", "attempt": *relists}),
-    );
-    true
-}
-
-/// One Helm storage entry from a secret's labels (never its payload); a secret without
-/// the name/version/status labels is logged and ignored.
-fn storage_entry(meta: &ObjectMeta) -> Option<StorageEntry> {
-    let labels = meta.labels.as_ref();
-    let label = |k: &str| labels.and_then(|l| l.get(k)).cloned();
-    let (Some(release), Some(revision), Some(status)) =
-        (label("name"), label("version"), label("status"))
-    else {
-        log(
-            json!({"level": "warn", "msg": "helm storage secret without name/version/status labels; ignored",
-            "namespace": meta.namespace, "secret": meta.name}),
-        );
-        return None;
-    };
-    Some(StorageEntry {
-        namespace: meta.namespace.clone().unwrap_or_default(),
-        secret_name: meta.name.clone().unwrap_or_default(),
-        release,
-        revision,
-        status,
-        modified_at: label("modifiedAt"),
-    })
-}
-
 /// Counts of API requests, reported in the summary (the benchmark reads them).
 #[derive(Default)]
 struct Requests {
@@ -342,90 +168,12 @@ struct Requests {
     writes: usize,
 }
 
-async fn take_snapshot(
-    client: &Client,
-    args: &ClusterArgs,
-    config: &RecoveryConfig,
-    now: i64,
-    req: &mut Requests,
-) -> Result<Snapshot> {
-    let hr_api: Api<DynamicObject> =
-        Api::all_with(client.clone(), &helm_resource(&args.helm_api_version));
-    let mut helm_releases = Vec::new();
-    let mut token: Option<String> = None;
-    let mut relists = 0;
-    loop {
-        let mut lp = ListParams::default().limit(args.page_size.max(1));
-        if !config.label_selector.is_empty() {
-            lp = lp.labels(&config.label_selector);
-        }
-        if let Some(t) = &token {
-            lp = lp.continue_token(t);
-        }
-        let page = match hr_api.list(&lp).await {
-            Err(e) if expired(&e, token.as_deref(), &mut relists) => {
-                helm_releases.clear();
-                token = None;
-                continue;
-            }
-            other => other.map_err(|e| {
-                let (code, msg) = api_error(&e);
-                anyhow!("cannot list HelmReleases (HTTP {code}): {msg}")
-            })?,
-        };
-        req.list_pages += 1;
-        for obj in &page.items {
-            helm_releases.push(observe(obj, helm_releases.len())?);
-        }
-        token = page.metadata.continue_.filter(|t| !t.is_empty());
-        if token.is_none() {
-            break;
-        }
-    }
-    // Helm storage: metadata only (PartialObjectMetadata). The payload holds the
-    // rendered release and values; this job never needs, and must never read, it.
-    let secret_api: Api<Secret> = Api::all(client.clone());
-    let mut storage = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut lp = ListParams::default()
-            .labels("owner=helm")
-            .limit(args.page_size.max(1));
-        if let Some(t) = &token {
-            lp = lp.continue_token(t);
-        }
-        let page = match secret_api.list_metadata(&lp).await {
-            Err(e) if expired(&e, token.as_deref(), &mut relists) => {
-                storage.clear();
-                token = None;
-                continue;
-            }
-            other => other.map_err(|e| {
-                let (code, msg) = api_error(&e);
-                anyhow!("cannot list Helm storage secrets (HTTP {code}): {msg}")
-            })?,
-        };
-        req.list_pages += 1;
-        storage.extend(page.items.iter().filter_map(|s| storage_entry(&s.metadata)));
-        token = page.metadata.continue_.filter(|t| !t.is_empty());
-        if token.is_none() {
-            break;
-        }
-    }
-    Ok(Snapshot {
-        schema_version: SNAPSHOT_SCHEMA_VERSION,
-        taken_at: Some(format_rfc3339(now)),
-        helm_releases,
-        storage,
-    })
-}
-
 /// `catalyst-guard snapshot`.
 pub fn run_snapshot(args: &SnapshotArgs) -> Result<u8> {
     let config = load_config(args.config.as_ref())?;
     let rt = runtime()?;
     let snap = rt.block_on(async {
-        let client = client(&args.cluster).await?;
+        let client = client(&args.cluster, config.active_deadline_seconds).await?;
         take_snapshot(
             &client,
             &args.cluster,
@@ -493,83 +241,6 @@ pub fn run_recover(args: &RecoverArgs) -> Result<u8> {
     rt.block_on(recover_live(args, &config, now, plugin.as_ref()))
 }
 
-/// The `items` of a Kubernetes List document (`kind: List` or `...List`), or `None` for
-/// anything else (a Snapshot).
-fn kubernetes_list(text: &str, path: &Path) -> Result<Option<Vec<Value>>> {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        #[serde(default)]
-        kind: Option<String>,
-        #[serde(default)]
-        items: Option<Vec<Value>>,
-    }
-    let Ok(head) = serde_json::from_str::<Head>(text) else {
-        return Ok(None);
-    };
-    match (head.kind, head.items) {
-        (Some(kind), Some(items)) if kind.ends_with("List") => Ok(Some(items)),
-        (Some(kind), None) if kind.ends_with("List") => {
-            bail!("`{}`: a `{kind}` without `items`", path.display())
-        }
-        _ => Ok(None),
-    }
-}
-
-/// A Snapshot from listed HelmReleases, read like the live list (a malformed object
-/// is an `undetermined` decision, not an error).
-fn snapshot_from_list(items: Vec<Value>, storage: Vec<StorageEntry>, now: i64) -> Result<Snapshot> {
-    let mut helm_releases = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let obj: DynamicObject = serde_json::from_value(item)
-            .with_context(|| format!("HelmRelease List item {index} is not a Kubernetes object"))?;
-        helm_releases.push(observe(&obj, index)?);
-    }
-    Ok(Snapshot {
-        schema_version: SNAPSHOT_SCHEMA_VERSION,
-        taken_at: Some(format_rfc3339(now)),
-        helm_releases,
-        storage,
-    })
-}
-
-/// Helm storage from a Secret List or a PartialObjectMetadataList: only each item's
-/// `metadata` is read; payloads (`data`, `stringData`) are never copied.
-fn read_storage_list(path: &Path) -> Result<Vec<StorageEntry>> {
-    #[derive(serde::Deserialize)]
-    struct Item {
-        #[serde(default)]
-        metadata: ObjectMeta,
-    }
-    #[derive(serde::Deserialize)]
-    struct List {
-        kind: String,
-        items: Vec<Item>,
-    }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read storage `{}`", path.display()))?;
-    let list: List = serde_json::from_str(&text).map_err(|e| {
-        anyhow!(
-            "`{}`: not a Secret List or PartialObjectMetadataList: {e}",
-            path.display()
-        )
-    })?;
-    if !list.kind.ends_with("List") {
-        bail!("`{}`: `kind` `{}` is not a List", path.display(), list.kind);
-    }
-    Ok(list
-        .items
-        .iter()
-        .filter(|i| {
-            i.metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get("owner"))
-                .is_some_and(|o| o == "helm")
-        })
-        .filter_map(|i| storage_entry(&i.metadata))
-        .collect())
-}
-
 /// Decides natively or through the plugin. The plugin's Plan JSON is untrusted input:
 /// it is parsed, then checked against the snapshot and `maxActions` before anything
 /// acts on it (a mismatch is an error, exit 2, nothing written).
@@ -609,7 +280,7 @@ async fn recover_live(
     now: i64,
     plugin: Option<&Plugin>,
 ) -> Result<u8> {
-    let client = client(&args.cluster).await?;
+    let client = client(&args.cluster, config.active_deadline_seconds).await?;
     let mut req = Requests::default();
     let mut config = config.clone();
     let mut notes = Vec::new();
@@ -640,384 +311,9 @@ async fn recover_live(
         return Ok(u8::from(plan.guardrail.tripped));
     }
     notes.into_iter().for_each(log);
-    for d in &plan.decisions {
-        log(
-            json!({"level": "info", "msg": "decision", "namespace": d.namespace, "name": d.name,
-            "class": d.class, "reason": d.reason, "detail": d.message, "releaseName": d.release_name,
-            "revision": d.revision, "strategy": d.strategy}),
-        );
-    }
-    let mut failed = 0usize;
-    let mut succeeded = 0usize;
-    if plan.guardrail.tripped {
-        log(
-            json!({"level": "error", "msg": "guardrail tripped: acting on none",
-            "candidates": plan.guardrail.candidates, "limit": plan.guardrail.limit,
-            "detail": format!("{} HelmReleases look stuck (limit {}); that is an outage to investigate", plan.guardrail.candidates, plan.guardrail.limit),
-            "resumingOwnToggles": plan.guardrail.exempt}),
-        );
-    }
-    // When the guardrail tripped, the plan holds only resumes of our own interrupted
-    // toggles: undoing our own action is not a new one.
-    {
-        let hr_res = helm_resource(&args.cluster.helm_api_version);
-        let ctx = Executor {
-            client: &client,
-            res: &hr_res,
-            plan: &plan,
-        };
-        // Suspend toggles: suspend all, pause once, resume all, so the run's length
-        // does not grow with the number of toggles (the Job has a deadline).
-        let mut paused = Vec::new();
-        for action in &plan.actions {
-            let mut state = ActionState::new(action);
-            match ctx.run_steps(action, &mut state, 0, &mut req).await {
-                Progress::Finished(true) => succeeded += 1,
-                Progress::Finished(false) => failed += 1,
-                Progress::Paused { resume_at, seconds } => {
-                    paused.push((action, state, resume_at, seconds));
-                }
-            }
-        }
-        if let Some(seconds) = paused.iter().map(|p| p.3).max() {
-            log(
-                json!({"level": "info", "msg": "pause", "seconds": seconds, "actions": paused.len()}),
-            );
-            tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-        }
-        for (action, mut state, resume_at, _) in paused {
-            match ctx.run_steps(action, &mut state, resume_at, &mut req).await {
-                Progress::Finished(true) => succeeded += 1,
-                // A second pause in one action is not planned by the core; treat it
-                // as a failure rather than pausing again.
-                Progress::Finished(false) | Progress::Paused { .. } => failed += 1,
-            }
-        }
-    }
-    let mut classes: BTreeMap<String, usize> = BTreeMap::new();
-    for d in &plan.decisions {
-        *classes
-            .entry(
-                serde_json::to_value(d.class)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-            )
-            .or_default() += 1;
-    }
-    log(
-        json!({"level": if failed > 0 || plan.guardrail.tripped { "error" } else { "info" }, "msg": "summary",
-        "helmReleases": plan.decisions.len(), "classes": classes, "actions": plan.actions.len(),
-        "succeeded": succeeded, "failed": failed, "guardrailTripped": plan.guardrail.tripped,
-        "apiRequests": {"listPages": req.list_pages, "writes": req.writes}}),
-    );
+    record::decisions(&plan);
+    let hr_res = helm_resource(&args.cluster.helm_api_version);
+    let (succeeded, failed) = execute::execute(&client, &hr_res, &plan, &mut req).await;
+    record::summary(&plan, succeeded, failed, &req);
     Ok(u8::from(failed > 0 || plan.guardrail.tripped))
-}
-
-/// What every action's execution shares.
-struct Executor<'a> {
-    client: &'a Client,
-    res: &'a ApiResource,
-    plan: &'a Plan,
-}
-
-/// The resourceVersion and uid an action last saw.
-struct ActionState {
-    rv: String,
-    uid: Option<String>,
-}
-
-impl ActionState {
-    fn new(action: &Action) -> Self {
-        Self {
-            rv: action.resource_version.clone(),
-            uid: None,
-        }
-    }
-}
-
-/// Where an action stopped.
-enum Progress {
-    /// At a pause step: continue from `resume_at` after the shared pause.
-    Paused { resume_at: usize, seconds: u64 },
-    /// Done: true if every step succeeded.
-    Finished(bool),
-}
-
-impl Executor<'_> {
-    /// Runs an action's steps from `from` until a pause or the end; logs every result;
-    /// records an Event when it finishes.
-    async fn run_steps(
-        &self,
-        action: &Action,
-        state: &mut ActionState,
-        from: usize,
-        req: &mut Requests,
-    ) -> Progress {
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.client.clone(), &action.namespace, self.res);
-        for (i, step) in action.steps.iter().enumerate().skip(from) {
-            if let Op::Pause { seconds } = step.op {
-                return Progress::Paused {
-                    resume_at: i + 1,
-                    seconds,
-                };
-            }
-            match run_op(&api, &action.name, &step.op, state, req).await {
-                Ok(()) => log(
-                    json!({"level": "info", "msg": "action step", "namespace": action.namespace,
-                    "name": action.name, "strategy": action.strategy, "step": i, "op": op_name(&step.op), "result": "ok"}),
-                ),
-                Err((code, message)) => {
-                    log(
-                        json!({"level": "error", "msg": "action step failed", "namespace": action.namespace,
-                        "name": action.name, "strategy": action.strategy, "step": i, "op": op_name(&step.op),
-                        "statusCode": code, "message": message}),
-                    );
-                    for undo in &step.on_failure {
-                        match run_op(&api, &action.name, undo, state, req).await {
-                            Ok(()) => log(
-                                json!({"level": "info", "msg": "rollback", "namespace": action.namespace,
-                                "name": action.name, "op": op_name(undo), "result": "ok"}),
-                            ),
-                            Err((code, message)) => {
-                                log(json!({"level": "error", "msg": "rollback failed",
-                                "namespace": action.namespace, "name": action.name, "op": op_name(undo),
-                                "statusCode": code, "message": message}))
-                            }
-                        }
-                    }
-                    self.record_event(
-                        action,
-                        state.uid.as_deref(),
-                        false,
-                        &format!("recovery failed at step {i}: HTTP {code}: {message}"),
-                        req,
-                    )
-                    .await;
-                    return Progress::Finished(false);
-                }
-            }
-        }
-        let note = format!(
-            "{} ({}) recovered with {}",
-            action.name,
-            serde_json::to_value(action.class)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            action.strategy.as_str()
-        );
-        self.record_event(action, state.uid.as_deref(), true, &note, req)
-            .await;
-        log(
-            json!({"level": "info", "msg": "action result", "namespace": action.namespace, "name": action.name,
-            "strategy": action.strategy, "result": "ok"}),
-        );
-        Progress::Finished(true)
-    }
-}
-
-fn op_name(op: &Op) -> &'static str {
-    match op {
-        Op::PatchAnnotations { .. } => "patch-annotations",
-        Op::PatchStatus { .. } => "patch-status",
-        Op::PatchSuspend { suspend: true, .. } => "suspend",
-        Op::PatchSuspend { suspend: false, .. } => "resume",
-        Op::Pause { .. } => "pause",
-    }
-}
-
-fn annotations_patch(set: &BTreeMap<String, String>, remove: &[String]) -> Value {
-    let mut m = serde_json::Map::new();
-    for k in remove {
-        m.insert(k.clone(), Value::Null);
-    }
-    for (k, v) in set {
-        m.insert(k.clone(), Value::String(v.clone()));
-    }
-    Value::Object(m)
-}
-
-/// How many times a guarded write re-reads the object after a conflict.
-const GUARDED_RETRIES: usize = 3;
-
-/// Whether every `guard` annotation has its value on `obj`.
-fn guard_holds<'a>(
-    obj: &DynamicObject,
-    mut guard: impl Iterator<Item = (&'a str, &'a str)>,
-) -> bool {
-    let annotations = obj.metadata.annotations.as_ref();
-    guard.all(|(k, v)| annotations.and_then(|a| a.get(k)).map(String::as_str) == Some(v))
-}
-
-/// A merge patch with our resourceVersion precondition. On a 409 with a non-empty
-/// `guard`, re-reads the object and retries (at most [`GUARDED_RETRIES`] times) as long
-/// as every guard annotation still has its value: the object changed, but not in a way
-/// that makes this write wrong.
-async fn guarded_patch(
-    api: &Api<DynamicObject>,
-    name: &str,
-    body: impl Fn(&str) -> Value,
-    guard: &[(&str, &str)],
-    rv: &str,
-    req: &mut Requests,
-) -> Result<DynamicObject, kube::Error> {
-    let pp = PatchParams::default();
-    let mut rv = rv.to_string();
-    let mut attempt = 0;
-    loop {
-        req.writes += 1;
-        match api.patch(name, &pp, &Patch::Merge(&body(&rv))).await {
-            Err(kube::Error::Api(s))
-                if s.code == 409 && !guard.is_empty() && attempt < GUARDED_RETRIES =>
-            {
-                attempt += 1;
-                let fresh = api.get(name).await?;
-                if !guard_holds(&fresh, guard.iter().copied()) {
-                    return Err(kube::Error::Api(s));
-                }
-                rv = fresh.metadata.resource_version.clone().unwrap_or_default();
-            }
-            other => return other,
-        }
-    }
-}
-
-async fn run_op(
-    api: &Api<DynamicObject>,
-    name: &str,
-    op: &Op,
-    state: &mut ActionState,
-    req: &mut Requests,
-) -> Result<(), (u16, String)> {
-    let result = match op {
-        Op::Pause { seconds } => {
-            tokio::time::sleep(std::time::Duration::from_secs(*seconds)).await;
-            return Ok(());
-        }
-        Op::PatchAnnotations { set, remove, guard } => {
-            let patch = annotations_patch(set, remove);
-            let guard: Vec<(&str, &str)> = guard
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            guarded_patch(
-                api,
-                name,
-                |rv| json!({"metadata": {"resourceVersion": rv, "annotations": patch}}),
-                &guard,
-                &state.rv,
-                req,
-            )
-            .await
-        }
-        Op::PatchStatus {
-            conditions,
-            observed_generation,
-        } => {
-            let body = json!({"metadata": {"resourceVersion": state.rv},
-                "status": {"conditions": conditions, "observedGeneration": observed_generation}});
-            req.writes += 1;
-            api.patch_status(name, &PatchParams::default(), &Patch::Merge(&body))
-                .await
-        }
-        Op::PatchSuspend {
-            suspend,
-            set,
-            remove,
-            retry_if_annotation,
-        } => {
-            let patch = annotations_patch(set, remove);
-            // Resume anyway after someone changed the object only if our marker is
-            // still there: then the change was not a deliberate suspend.
-            let guard: Vec<(&str, &str)> = retry_if_annotation
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            guarded_patch(
-                api,
-                name,
-                |rv| json!({"metadata": {"resourceVersion": rv, "annotations": patch}, "spec": {"suspend": suspend}}),
-                &guard,
-                &state.rv,
-                req,
-            )
-            .await
-        }
-    };
-    match result {
-        Ok(obj) => {
-            if let Some(new_rv) = obj.metadata.resource_version {
-                state.rv = new_rv;
-            }
-            if obj.metadata.uid.is_some() {
-                state.uid.clone_from(&obj.metadata.uid);
-            }
-            Ok(())
-        }
-        Err(e) => Err(api_error(&e)),
-    }
-}
-
-/// The API server rejects an Event whose `note` is longer than this.
-const MAX_EVENT_NOTE: usize = 1024;
-
-impl Executor<'_> {
-    async fn record_event(
-        &self,
-        action: &Action,
-        uid: Option<&str>,
-        ok: bool,
-        note: &str,
-        req: &mut Requests,
-    ) {
-        let res = ApiResource {
-            group: "events.k8s.io".to_string(),
-            version: "v1".to_string(),
-            api_version: "events.k8s.io/v1".to_string(),
-            kind: "Event".to_string(),
-            plural: "events".to_string(),
-        };
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.client.clone(), &action.namespace, &res);
-        let event_time = self.plan.now.replace('Z', ".000000Z");
-        // The version this job listed and patched, not a hard-coded one.
-        let mut regarding = json!({"apiVersion": self.res.api_version, "kind": "HelmRelease",
-            "name": action.name, "namespace": action.namespace});
-        if let (Some(uid), Some(r)) = (uid, regarding.as_object_mut()) {
-            r.insert("uid".to_string(), json!(uid));
-        }
-        let body = json!({
-            "apiVersion": "events.k8s.io/v1",
-            "kind": "Event",
-            "metadata": {"generateName": format!("{}.", action.name), "namespace": action.namespace},
-            "eventTime": event_time,
-            "reportingController": "openova.io/stuck-hr-recovery",
-            "reportingInstance": "catalyst-guard",
-            "action": "Recover",
-            "reason": if ok { "StuckHelmReleaseRecovered" } else { "StuckHelmReleaseRecoveryFailed" },
-            "type": if ok { "Normal" } else { "Warning" },
-            "regarding": regarding,
-            "note": cut(note, MAX_EVENT_NOTE),
-        });
-        let obj: DynamicObject = match serde_json::from_value(body) {
-            Ok(o) => o,
-            Err(e) => {
-                log(
-                    json!({"level": "warn", "msg": "cannot build event", "message": e.to_string()}),
-                );
-                return;
-            }
-        };
-        req.writes += 1;
-        if let Err(e) = api.create(&PostParams::default(), &obj).await {
-            let (code, message) = api_error(&e);
-            // The action's outcome stands; the missing audit event is reported, not hidden.
-            log(
-                json!({"level": "warn", "msg": "cannot record event", "namespace": action.namespace,
-                "name": action.name, "statusCode": code, "message": message}),
-            );
-        }
-    }
 }

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use apiserver::{FakeApiServer, Fault};
+use apiserver::{Answer, FakeApiServer, Fault};
 use serde_json::{Value, json};
 
 /// One client connection, kept open across requests to exercise keep-alive.
@@ -616,18 +616,21 @@ fn injected_faults_answer_with_status_and_are_used_up() {
         path_suffix: "/helmreleases/a".into(),
         status: 403,
         times: 1,
+        ..Fault::default()
     });
     server.inject(Fault {
         method: "GET",
         path_suffix: "/secrets".into(),
         status: 500,
         times: 2,
+        ..Fault::default()
     });
     server.inject(Fault {
         method: "PATCH",
         path_suffix: "/status".into(),
         status: 409,
         times: 1,
+        ..Fault::default()
     });
     let mut conn = Conn::open(&server);
     let path = format!("{HR}/alpha/helmreleases/a");
@@ -663,6 +666,90 @@ fn injected_faults_answer_with_status_and_are_used_up() {
     assert_eq!(requests[0].method, "PATCH");
     assert_eq!(requests[0].path, path);
     assert_eq!(requests[0].body, r#"{"spec":{"suspend":true}}"#);
+}
+
+#[test]
+fn faults_can_throttle_hang_drop_or_drop_after_applying_and_match_on_body_text() {
+    let server = sample();
+    let path = format!("{HR}/alpha/helmreleases/a");
+    server.inject(Fault {
+        method: "PATCH",
+        path_suffix: "/helmreleases/a".into(),
+        status: 429,
+        times: 1,
+        contains: "\"suspend\":false",
+        answer: Answer::RetryAfter(7),
+    });
+    server.inject(Fault {
+        method: "GET",
+        path_suffix: "/secrets".into(),
+        times: 1,
+        answer: Answer::Hang(Duration::from_millis(300)),
+        ..Fault::default()
+    });
+    server.inject(Fault {
+        method: "GET",
+        path_suffix: "/helmreleases/a".into(),
+        times: 1,
+        answer: Answer::Drop,
+        ..Fault::default()
+    });
+    server.inject(Fault {
+        method: "PATCH",
+        path_suffix: "/helmreleases/b".into(),
+        times: 1,
+        answer: Answer::DropAfterApply,
+        ..Fault::default()
+    });
+
+    let mut conn = Conn::open(&server);
+    // Only the body that contains the text is throttled.
+    assert_eq!(
+        conn.merge_patch(&path, &json!({"spec": {"suspend": true}}))
+            .status,
+        200
+    );
+    let throttled = conn.merge_patch(&path, &json!({"spec": {"suspend": false}}));
+    assert_status(&throttled, 429, "TooManyRequests");
+    assert_eq!(throttled.header("Retry-After"), Some("7"));
+
+    let mut hung = Conn::open(&server);
+    let started = Instant::now();
+    hung.raw(b"GET /api/v1/secrets HTTP/1.1\r\nHost: fake\r\n\r\n");
+    hung.expect_closed();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    let mut dropped = Conn::open(&server);
+    dropped.raw(format!("GET {path} HTTP/1.1\r\nHost: fake\r\n\r\n").as_bytes());
+    dropped.expect_closed();
+
+    let mut applied = Conn::open(&server);
+    let body = json!({"metadata": {"labels": {"x": "y"}}}).to_string();
+    applied.raw(
+        format!(
+            "PATCH {HR}/alpha/helmreleases/b HTTP/1.1\r\nHost: fake\r\nContent-Type: application/merge-patch+json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    applied.expect_closed();
+    let b = server.helmrelease("alpha", "b").expect("b");
+    assert_eq!(
+        b["metadata"]["labels"]["x"], "y",
+        "applied, though unanswered"
+    );
+    assert_eq!(server.faults_fired(), vec![1, 1, 1, 1]);
+
+    // Cleared faults answer nothing any more.
+    server.inject(Fault {
+        method: "GET",
+        path_suffix: "/secrets".into(),
+        status: 500,
+        times: 5,
+        ..Fault::default()
+    });
+    server.clear_faults();
+    assert_eq!(conn.get("/api/v1/secrets").status, 200);
 }
 
 #[test]

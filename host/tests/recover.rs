@@ -242,6 +242,7 @@ fn a_forbidden_status_patch_rolls_the_annotation_back_and_exits_1() {
         path_suffix: "/helmreleases/web/status".to_string(),
         status: 403,
         times: 1,
+        ..Fault::default()
     });
     let out = c.recover(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
@@ -304,6 +305,7 @@ fn a_resource_version_conflict_is_a_failed_action_and_nothing_more_is_written() 
         path_suffix: "/helmreleases/web".to_string(),
         status: 409,
         times: 1,
+        ..Fault::default()
     });
     let out = c.recover(&[]);
     assert_eq!(out.status.code(), Some(1));
@@ -326,6 +328,7 @@ fn a_failing_list_exits_2_and_writes_nothing() {
         path_suffix: "/helmreleases".to_string(),
         status: 500,
         times: 5,
+        ..Fault::default()
     });
     let out = c.recover(&[]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
@@ -506,6 +509,7 @@ fn three_with_status_conflict(change: Value) -> Cluster {
             path_suffix: "/helmreleases/web/status".to_string(),
             status: 409,
             times: 1,
+            ..Fault::default()
         },
         "apps",
         "web",
@@ -534,11 +538,12 @@ fn a_status_patch_conflict_after_the_object_changed_still_rolls_the_annotation_b
         vec![
             write("PATCH", &format!("{HR_PATH}/web")),
             write("PATCH", &format!("{HR_PATH}/web/status")),
+            write("GET", &format!("{HR_PATH}/web")),
             write("PATCH", &format!("{HR_PATH}/web")),
             write("GET", &format!("{HR_PATH}/web")),
             write("PATCH", &format!("{HR_PATH}/web")),
         ],
-        "annotate, status 409, rollback 409, re-read, rollback"
+        "annotate, status 409, re-read (the status is not ours), rollback 409, re-read, rollback"
     );
     let web = c.server.helmrelease("apps", "web").expect("web");
     let annotations = web["metadata"]

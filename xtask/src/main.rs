@@ -5,6 +5,7 @@
 //! - `bench lint`: the lint throughput benchmark (see `bench.rs`).
 //! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
 //! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
+//! - `faults`: the API fault matrix of `recover`, printed (see `faults.rs`).
 //! - `image [--verify]`, `dist [--verify]`: the OCI image and the release artifacts
 //!   (see `ship.rs`).
 
@@ -12,6 +13,7 @@ mod bench;
 mod bench_recover;
 mod corpus;
 mod counts;
+mod faults;
 mod fuzz;
 mod plugin;
 mod policies;
@@ -49,12 +51,13 @@ fn main() -> Result<()> {
         ["policies", rest @ ..] => policies::run(rest),
         ["web", rest @ ..] => web::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
+        ["faults", rest @ ..] => faults::run(rest),
         ["image", rest @ ..] => ship::image(rest),
         ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint|recover|plugin|admit|web [...] | \
              build-wasm | gen-policies [--settings FILE] [--check] | policies ... | web ... | \
-             fuzz [--seconds N] [TARGET] | image [--verify] | dist [--verify]"
+             fuzz [--seconds N] [TARGET] | faults | image [--verify] | dist [--verify]"
         ),
     }
 }

@@ -74,9 +74,10 @@ pub struct Recorded {
     pub body: String,
 }
 
-/// A planned failure: the next `times` requests whose method equals `method` and whose path
-/// (without query) ends with `path_suffix` are answered with a `Status` carrying `status`.
-#[derive(Clone, Debug)]
+/// A planned failure: the next `times` requests whose method equals `method`, whose path
+/// (without query) ends with `path_suffix` and whose query string or body contains
+/// `contains` misbehave as `answer` says (by default: a `Status` carrying `status`).
+#[derive(Clone, Debug, Default)]
 pub struct Fault {
     /// HTTP method to match, e.g. `"PATCH"` (compared case-insensitively).
     pub method: &'static str,
@@ -86,6 +87,31 @@ pub struct Fault {
     pub status: u16,
     /// How many matching requests fail before the fault is used up.
     pub times: usize,
+    /// Only requests whose raw query string or body contains this text match (empty:
+    /// every request), e.g. `"suspend\":false"` to fail a resume but not a suspend.
+    pub contains: &'static str,
+    /// How the server misbehaves.
+    pub answer: Answer,
+}
+
+/// How a [`Fault`] misbehaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Answer {
+    /// A `Status` carrying the fault's `status`; nothing is changed.
+    #[default]
+    Status,
+    /// A `Status` carrying the fault's `status` (e.g. 429) with a `Retry-After: N`
+    /// header, as the API server's max-in-flight and priority-and-fairness filters send
+    /// (theirs has a plain-text body, which kube-rs turns into the same error code).
+    RetryAfter(u64),
+    /// Read the request, then hold the connection this long without answering and
+    /// close it: the client's timeout fires first. Nothing is changed.
+    Hang(Duration),
+    /// Close the connection without answering; nothing is changed.
+    Drop,
+    /// Handle the request as usual (a write is applied), then close the connection
+    /// without answering: the client never learns that its write landed.
+    DropAfterApply,
 }
 
 /// The fake API server. It listens on `127.0.0.1` on a free port until it is dropped.
@@ -230,7 +256,11 @@ preferences: {{}}
     /// Plans a failure; see [`Fault`]. Faults are checked in the order they were injected,
     /// before any normal handling.
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push((fault, None));
+        self.lock().faults.push(Injected {
+            fault,
+            change: None,
+            fired: 0,
+        });
     }
 
     /// Answers every request no rule grants with `403 Forbidden`, as the API server
@@ -251,13 +281,29 @@ preferences: {{}}
     /// `resourceVersion`), as if another writer had changed it just before: a 409 then
     /// means what it means on a real server, that the object really changed.
     pub fn inject_with_change(&self, fault: Fault, ns: &str, name: &str, merge_patch: Value) {
-        self.lock().faults.push((
+        self.lock().faults.push(Injected {
             fault,
-            Some(Change {
+            change: Some(Change {
                 key: (ns.to_owned(), name.to_owned()),
                 patch: merge_patch,
             }),
-        ));
+            fired: 0,
+        });
+    }
+
+    /// How many times each injected fault has fired, in injection order.
+    pub fn faults_fired(&self) -> Vec<usize> {
+        self.lock().faults.iter().map(|i| i.fired).collect()
+    }
+
+    /// Uses up every injected fault and stops expiring continue tokens: from now on
+    /// the server behaves.
+    pub fn clear_faults(&self) {
+        let mut state = self.lock();
+        for injected in &mut state.faults {
+            injected.fault.times = 0;
+        }
+        state.expire_continues = 0;
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -298,6 +344,13 @@ struct Change {
     patch: Value,
 }
 
+/// An injected fault, the change it makes when it fires, and how often it fired.
+struct Injected {
+    fault: Fault,
+    change: Option<Change>,
+    fired: usize,
+}
+
 /// The API server's data and everything tests may ask about afterwards.
 #[derive(Default)]
 struct State {
@@ -308,7 +361,7 @@ struct State {
     secrets: BTreeMap<(String, String), Value>,
     events: Vec<Value>,
     requests: Vec<Recorded>,
-    faults: Vec<(Fault, Option<Change>)>,
+    faults: Vec<Injected>,
     /// How many more list requests carrying a `continue` token are answered 410.
     expire_continues: usize,
     /// When set, every request must be granted by one of these rules, or it is 403.
@@ -436,10 +489,21 @@ impl From<io::Error> for ReadError {
     }
 }
 
-/// An HTTP response: a status code and a JSON body.
+/// An HTTP response: a status code, a JSON body and an optional `Retry-After`.
 struct Response {
     status: u16,
     body: Value,
+    retry_after: Option<u64>,
+}
+
+/// What the connection does with a handled request.
+enum Delivery {
+    /// Write the response.
+    Answer(Response),
+    /// Hold the connection this long, then close it unanswered.
+    Hang(Duration),
+    /// Close the connection unanswered.
+    Drop,
 }
 
 /// Serves requests on one keep-alive connection until the client closes it.
@@ -452,7 +516,20 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
         match read_request(&mut reader) {
             Ok(None) | Err(ReadError::Io) => return,
             Ok(Some(request)) => {
-                let response = handle(&mut lock(state), &request);
+                // The state lock is released before any hang, so other connections go on.
+                let delivery = handle(&mut lock(state), &request);
+                let response = match delivery {
+                    Delivery::Answer(response) => response,
+                    Delivery::Hang(time) => {
+                        thread::sleep(time);
+                        let _ = writer.shutdown(Shutdown::Both);
+                        return;
+                    }
+                    Delivery::Drop => {
+                        let _ = writer.shutdown(Shutdown::Both);
+                        return;
+                    }
+                };
                 if write_response(&mut writer, &response, request.close).is_err() || request.close {
                     return;
                 }
@@ -637,6 +714,9 @@ fn write_response(writer: &mut impl Write, response: &Response, close: bool) -> 
     if close {
         head.push_str("Connection: close\r\n");
     }
+    if let Some(seconds) = response.retry_after {
+        head.push_str(&format!("Retry-After: {seconds}\r\n"));
+    }
     head.push_str("\r\n");
     writer.write_all(head.as_bytes())?;
     writer.write_all(body.as_bytes())?;
@@ -689,6 +769,7 @@ fn status_reason(status: u16) -> &'static str {
 fn status_response(status: u16, message: &str) -> Response {
     Response {
         status,
+        retry_after: None,
         body: json!({
             "kind": "Status",
             "apiVersion": "v1",
@@ -702,7 +783,11 @@ fn status_response(status: u16, message: &str) -> Response {
 }
 
 fn ok(status: u16, body: Value) -> Response {
-    Response { status, body }
+    Response {
+        status,
+        body,
+        retry_after: None,
+    }
 }
 
 fn not_found(resource: &str, name: &str) -> Response {
@@ -710,7 +795,7 @@ fn not_found(resource: &str, name: &str) -> Response {
 }
 
 /// Records the request, then answers it: injected faults first, then the routes.
-fn handle(state: &mut State, request: &Request) -> Response {
+fn handle(state: &mut State, request: &Request) -> Delivery {
     state.requests.push(Recorded {
         method: request.method.clone(),
         path: request.path.clone(),
@@ -720,14 +805,18 @@ fn handle(state: &mut State, request: &Request) -> Response {
         body: String::from_utf8_lossy(&request.body).into_owned(),
     });
 
-    if let Some((fault, change)) = state.faults.iter_mut().find(|(f, _)| {
+    let body = String::from_utf8_lossy(&request.body);
+    if let Some(injected) = state.faults.iter_mut().find(|i| {
+        let f = &i.fault;
         f.times > 0
             && f.method.eq_ignore_ascii_case(&request.method)
             && request.path.ends_with(&f.path_suffix)
+            && (request.query.contains(f.contains) || body.contains(f.contains))
     }) {
-        fault.times -= 1;
-        let status = fault.status;
-        if let Some(Change { key, patch }) = change.clone() {
+        injected.fault.times -= 1;
+        injected.fired += 1;
+        let (status, answer) = (injected.fault.status, injected.fault.answer);
+        if let Some(Change { key, patch }) = injected.change.clone() {
             let version = state.next_resource_version();
             if let Some(object) = state.helmreleases.get_mut(&key) {
                 merge(object, &patch);
@@ -744,9 +833,25 @@ fn handle(state: &mut State, request: &Request) -> Response {
                 request.method, request.path
             )
         };
-        return status_response(status, &message);
+        return match answer {
+            Answer::Status => Delivery::Answer(status_response(status, &message)),
+            Answer::RetryAfter(seconds) => Delivery::Answer(Response {
+                retry_after: Some(seconds),
+                ..status_response(status, &message)
+            }),
+            Answer::Hang(time) => Delivery::Hang(time),
+            Answer::Drop => Delivery::Drop,
+            Answer::DropAfterApply => {
+                let _applied = answer_normally(state, request);
+                Delivery::Drop
+            }
+        };
     }
+    Delivery::Answer(answer_normally(state, request))
+}
 
+/// RBAC, expired continue tokens, then the routes.
+fn answer_normally(state: &mut State, request: &Request) -> Response {
     let query = match parse_query(&request.query) {
         Ok(query) => query,
         Err(message) => return status_response(400, &message),
