@@ -290,12 +290,16 @@ pub(super) async fn take_snapshot(
         req,
     )
     .await?;
-    Ok(Snapshot {
+    let snapshot = Snapshot {
         schema_version: SNAPSHOT_SCHEMA_VERSION,
         taken_at: Some(format_rfc3339(now)),
         helm_releases,
         storage,
-    })
+    };
+    // A hand-merged List can name one HelmRelease twice; a saved Snapshot is checked
+    // the same way when it is read.
+    snapshot.check_unique()?;
+    Ok(snapshot)
 }
 
 /// The `items` of a Kubernetes List document (`kind: List` or `...List`), or `None` for
@@ -333,12 +337,16 @@ pub(super) fn snapshot_from_list(
             .with_context(|| format!("HelmRelease List item {index} is not a Kubernetes object"))?;
         helm_releases.push(observe(&obj, index)?);
     }
-    Ok(Snapshot {
+    let snapshot = Snapshot {
         schema_version: SNAPSHOT_SCHEMA_VERSION,
         taken_at: Some(format_rfc3339(now)),
         helm_releases,
         storage,
-    })
+    };
+    // A hand-merged List can name one HelmRelease twice; a saved Snapshot is checked
+    // the same way when it is read.
+    snapshot.check_unique()?;
+    Ok(snapshot)
 }
 
 /// Helm storage from a Secret List or a PartialObjectMetadataList: only each item's
