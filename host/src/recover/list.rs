@@ -290,16 +290,12 @@ pub(super) async fn take_snapshot(
         req,
     )
     .await?;
-    let snapshot = Snapshot {
+    Ok(Snapshot {
         schema_version: SNAPSHOT_SCHEMA_VERSION,
         taken_at: Some(format_rfc3339(now)),
         helm_releases,
         storage,
-    };
-    // A hand-merged List can name one HelmRelease twice; a saved Snapshot is checked
-    // the same way when it is read.
-    snapshot.check_unique()?;
-    Ok(snapshot)
+    })
 }
 
 /// The `items` of a Kubernetes List document (`kind: List` or `...List`), or `None` for
