@@ -222,7 +222,8 @@ pub fn run_recover(args: &RecoverArgs) -> Result<u8> {
                 Some(p) => read_storage_list(p)?,
                 None => Vec::new(),
             };
-            snapshot_from_list(items, storage, now)?
+            snapshot_from_list(items, storage, now)
+                .with_context(|| format!("`{}`", path.display()))?
         } else {
             if args.storage.is_some() {
                 bail!(

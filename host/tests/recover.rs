@@ -792,6 +792,27 @@ fn kubectl_list_output_decides_like_the_live_cluster_and_never_copies_payloads()
     assert_eq!(offline.status.code(), Some(0), "{}", stderr(&offline));
     let plan: Value = serde_json::from_str(&stdout(&offline)).expect("plan");
     assert_eq!(plan["decisions"][2]["class"], "stuck-status-lost", "{plan}");
+    // Two exports merged by hand can name one HelmRelease twice: refused, not decided twice.
+    let web = hr("web", "Unknown", Some("deployed"));
+    std::fs::write(
+        &list,
+        json!({"apiVersion": "v1", "kind": "List", "items": with_rv(vec![web.clone(), web]), "metadata": {}})
+            .to_string(),
+    )
+    .expect("write");
+    let twice = run(&[
+        "--snapshot".as_ref(),
+        list.as_os_str(),
+        "--storage".as_ref(),
+        store.as_os_str(),
+    ]);
+    assert_eq!(twice.status.code(), Some(2), "{}", stdout(&twice));
+    assert!(
+        stderr(&twice)
+            .contains("`helmReleases[1]` (`apps/web`): listed again (first at `helmReleases[0]`)"),
+        "{}",
+        stderr(&twice)
+    );
 }
 
 #[test]
