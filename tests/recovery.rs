@@ -898,3 +898,55 @@ fn a_plan_that_does_not_match_its_snapshot_is_refused() {
         "maxActions is enforced"
     );
 }
+
+/// `tests/fixtures/recovery/sovereign.json` is the snapshot `cargo xtask image --verify`
+/// decides inside the image: a management cluster one run after a leader election,
+/// written the way helm-controller v2 leaves its objects. Its routing is pinned here so
+/// the image check compares plans that act, not an empty one.
+#[test]
+fn the_sovereign_fixture_snapshot_is_routed_row_by_row() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/recovery/sovereign.json"
+    ))
+    .expect("fixture");
+    let snap = Snapshot::from_json(&text).expect("a valid snapshot");
+    let at = parse_rfc3339("2026-06-01T12:00:00Z").expect("valid time");
+    let plan = decide(&snap, &RecoveryConfig::default(), at);
+    let routed: Vec<(&str, Class)> = plan
+        .decisions
+        .iter()
+        .map(|d| (d.name.as_str(), d.class))
+        .collect();
+    assert_eq!(
+        routed,
+        vec![
+            // Ready=Unknown for a minute: the upgrade is still running.
+            ("bp-catalyst-platform", Class::Progressing),
+            // Generation 3 never attempted: a toggle makes the controller attempt it,
+            // never a status patch for a release of generation 2.
+            ("bp-cnpg", Class::StuckAfterLeaderLoss),
+            // The upgrade finished (history[0] deployed for lastAttempted*), its final
+            // status write was lost.
+            ("bp-gitea", Class::StuckStatusLost),
+            ("bp-harbor", Class::Healthy),
+            // Storage deployed, history still pending: the controller lost leadership.
+            ("bp-seaweedfs", Class::StuckAfterLeaderLoss),
+            // Suspended by an operator: never resumed by this job.
+            ("bp-velero", Class::Suspended),
+        ]
+    );
+    let acted: Vec<(&str, Strategy)> = plan
+        .actions
+        .iter()
+        .map(|a| (a.name.as_str(), a.strategy))
+        .collect();
+    assert_eq!(
+        acted,
+        vec![
+            ("bp-cnpg", Strategy::SuspendToggle),
+            ("bp-gitea", Strategy::StatusPatch),
+            ("bp-seaweedfs", Strategy::SuspendToggle),
+        ]
+    );
+}
