@@ -53,6 +53,9 @@ pub struct Cluster {
     pub blueprints: BTreeMap<String, Option<String>>,
     /// Every host call, as `binding/namespace/operation payload`.
     pub calls: Mutex<Vec<String>>,
+    /// Whether `calls` is kept: off for the soak, where a million recorded calls would
+    /// be the harness's memory growth, not the policy's.
+    pub record: bool,
 }
 
 impl Cluster {
@@ -61,6 +64,16 @@ impl Cluster {
         Arc::new(Self {
             blueprints,
             calls: Mutex::new(Vec::new()),
+            record: true,
+        })
+    }
+
+    /// As [`Cluster::with`], without recording the calls.
+    pub fn unrecorded(blueprints: BTreeMap<String, Option<String>>) -> Arc<Self> {
+        Arc::new(Self {
+            blueprints,
+            calls: Mutex::new(Vec::new()),
+            record: false,
         })
     }
 
@@ -72,7 +85,9 @@ impl Cluster {
         operation: &str,
         payload: &[u8],
     ) -> Result<Vec<u8>, String> {
-        if let Ok(mut calls) = self.calls.lock() {
+        if self.record
+            && let Ok(mut calls) = self.calls.lock()
+        {
             calls.push(format!(
                 "{binding}/{namespace}/{operation} {}",
                 String::from_utf8_lossy(payload)
