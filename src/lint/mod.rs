@@ -179,7 +179,7 @@ impl<'a> Sink<'a> {
 }
 
 /// What kind of text a file holds, from its path and content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FileKind {
     /// YAML: parsed, objects read, text scanned.
     Yaml,
@@ -223,24 +223,37 @@ pub fn wants(path: &str, config: &Config) -> bool {
 }
 
 /// Everything one file contributes: its objects, single-file findings and suppressions.
-#[derive(Debug, Clone)]
+///
+/// Serialisable so a host can analyse files in several plugin instances (one per
+/// thread) and hand the analyses to one [`finish`]: the plugin's `analyze` and `finish`
+/// exports pass them as opaque bytes the plugin alone reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileAnalysis {
     /// Root-relative path.
     pub path: String,
     /// What the file is.
     pub kind: FileKind,
     /// Recognised objects, in document order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objects: Vec<Object>,
     /// Findings from single-file rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
     /// Hash of the content (see [`content_hash`]) for files under
     /// a chart folder, compared against the base tree by CG010; 0 for other
     /// files.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub hash: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
     /// For a values.yaml without `global.imageRegistry`: the edit that adds it (CG009's
     /// fix needs the text, which is gone by the cross-file phase).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     image_registry_edit: Option<fix::Edit>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The context single-file rules see.
