@@ -150,6 +150,64 @@ fn main() {
         ms(plugin_lint),
         plugin_lint.as_secs_f64() / native_lint.as_secs_f64()
     );
+    // As `catalyst-guard lint` runs them: batches of 64 files spread over every thread
+    // (one plugin instance each), then one `finish`.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunks: Vec<&[SourceFile]> = files.chunks(64).collect();
+    let config = Config::default();
+    let native_par = time(5, || {
+        let analyses: Vec<lint::FileAnalysis> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (chunks, config) = (&chunks, &config);
+                    s.spawn(move || {
+                        chunks
+                            .iter()
+                            .skip(t)
+                            .step_by(threads)
+                            .flat_map(|c| c.iter().filter_map(|f| lint::analyze(f, config)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("worker"))
+                .collect()
+        });
+        lint::finish(&analyses, None, &config)
+    });
+    let plugin_par = time(5, || {
+        let batches: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (chunks, plugin) = (&chunks, &plugin);
+                    s.spawn(move || {
+                        let mut linter = plugin.linter().expect("instance");
+                        chunks
+                            .iter()
+                            .skip(t)
+                            .step_by(threads)
+                            .map(|c| linter.analyze(c.to_vec(), None).expect("analyze"))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("worker"))
+                .collect()
+        });
+        let mut linter = plugin.linter().expect("instance");
+        linter.finish(&batches, None, None).expect("finish")
+    });
+    println!(
+        "lint, {} files, {threads} threads each (batches of 64, one finish): native {:.0} ms, plugin {:.0} ms -> plugin/native {:.2}x",
+        files.len(),
+        ms(native_par),
+        ms(plugin_par),
+        plugin_par.as_secs_f64() / native_par.as_secs_f64()
+    );
     let _ = std::fs::remove_dir_all(&cache);
 
     // The README's targets: a miss fails `cargo xtask bench plugin`.
