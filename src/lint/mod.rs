@@ -226,7 +226,8 @@ pub fn wants(path: &str, config: &Config) -> bool {
 ///
 /// Serialisable so a host can analyse files in several plugin instances (one per
 /// thread) and hand the analyses to one [`finish`]: the plugin's `analyze` and `finish`
-/// exports pass them as opaque bytes the plugin alone reads.
+/// exports pass them as opaque bytes the plugin alone reads, in a binary format that
+/// is not self-describing, so no field here (or in what it holds) is ever skipped.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileAnalysis {
     /// Root-relative path.
@@ -234,26 +235,87 @@ pub struct FileAnalysis {
     /// What the file is.
     pub kind: FileKind,
     /// Recognised objects, in document order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objects: Vec<Object>,
     /// Findings from single-file rules.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(with = "every_field")]
     pub findings: Vec<Finding>,
     /// Hash of the content (see [`content_hash`]) for files under
     /// a chart folder, compared against the base tree by CG010; 0 for other
     /// files.
-    #[serde(default, skip_serializing_if = "is_zero")]
     pub hash: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
     /// For a values.yaml without `global.imageRegistry`: the edit that adds it (CG009's
     /// fix needs the text, which is gone by the cross-file phase).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     image_registry_edit: Option<fix::Edit>,
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+/// [`Finding`]s with every field written: the JSON form leaves out an absent `help`
+/// and `fix`, which a format that is not self-describing cannot read back.
+mod every_field {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Finding, Severity, fix::Fix};
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        code: &'a str,
+        rule: &'a str,
+        severity: Severity,
+        path: &'a str,
+        line: u32,
+        col: u32,
+        width: u32,
+        message: &'a str,
+        help: &'a Option<String>,
+        fix: &'a Option<Fix>,
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        code: String,
+        rule: String,
+        severity: Severity,
+        path: String,
+        line: u32,
+        col: u32,
+        width: u32,
+        message: String,
+        help: Option<String>,
+        fix: Option<Fix>,
+    }
+
+    pub(super) fn serialize<S: Serializer>(v: &[Finding], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|f| Out {
+            code: &f.code,
+            rule: &f.rule,
+            severity: f.severity,
+            path: &f.path,
+            line: f.line,
+            col: f.col,
+            width: f.width,
+            message: &f.message,
+            help: &f.help,
+            fix: &f.fix,
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Finding>, D::Error> {
+        let v: Vec<In> = Vec::deserialize(d)?;
+        Ok(v.into_iter()
+            .map(|f| Finding {
+                code: f.code,
+                rule: f.rule,
+                severity: f.severity,
+                path: f.path,
+                line: f.line,
+                col: f.col,
+                width: f.width,
+                message: f.message,
+                help: f.help,
+                fix: f.fix,
+            })
+            .collect())
+    }
 }
 
 /// The context single-file rules see.
