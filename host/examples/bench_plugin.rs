@@ -53,6 +53,29 @@ fn read_tree(dir: &Path, out: &mut Vec<SourceFile>, root: &Path) {
     }
 }
 
+/// Deals `chunks` round robin to `threads` threads running `work` on their share at
+/// once, and joins what they return, thread by thread.
+fn on_threads<T: Send>(
+    chunks: &[&[SourceFile]],
+    threads: usize,
+    work: impl Fn(Vec<&[SourceFile]>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let mine: Vec<&[SourceFile]> =
+                    chunks.iter().skip(t).step_by(threads).copied().collect();
+                let work = &work;
+                s.spawn(move || work(mine))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect()
+    })
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [plugin_path, snapshot_path, corpus] = args.as_slice() else {
@@ -156,46 +179,18 @@ fn main() {
     let chunks: Vec<&[SourceFile]> = files.chunks(64).collect();
     let config = Config::default();
     let native_par = time(5, || {
-        let analyses: Vec<lint::FileAnalysis> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|t| {
-                    let (chunks, config) = (&chunks, &config);
-                    s.spawn(move || {
-                        chunks
-                            .iter()
-                            .skip(t)
-                            .step_by(threads)
-                            .flat_map(|c| c.iter().filter_map(|f| lint::analyze(f, config)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().expect("worker"))
+        let analyses = on_threads(&chunks, threads, |mine| {
+            mine.iter()
+                .flat_map(|c| c.iter().filter_map(|f| lint::analyze(f, &config)))
                 .collect()
         });
         lint::finish(&analyses, None, &config)
     });
     let plugin_par = time(5, || {
-        let batches: Vec<Vec<u8>> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|t| {
-                    let (chunks, plugin) = (&chunks, &plugin);
-                    s.spawn(move || {
-                        let mut linter = plugin.linter().expect("instance");
-                        chunks
-                            .iter()
-                            .skip(t)
-                            .step_by(threads)
-                            .map(|c| linter.analyze(c.to_vec(), None).expect("analyze"))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().expect("worker"))
+        let batches = on_threads(&chunks, threads, |mine| {
+            let mut linter = plugin.linter().expect("instance");
+            mine.iter()
+                .map(|c| linter.analyze(c.to_vec(), None).expect("analyze"))
                 .collect()
         });
         let mut linter = plugin.linter().expect("instance");
