@@ -53,6 +53,29 @@ fn read_tree(dir: &Path, out: &mut Vec<SourceFile>, root: &Path) {
     }
 }
 
+/// Deals `chunks` round robin to `threads` threads running `work` on their share at
+/// once, and joins what they return, thread by thread.
+fn on_threads<T: Send>(
+    chunks: &[&[SourceFile]],
+    threads: usize,
+    work: impl Fn(Vec<&[SourceFile]>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let mine: Vec<&[SourceFile]> =
+                    chunks.iter().skip(t).step_by(threads).copied().collect();
+                let work = &work;
+                s.spawn(move || work(mine))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect()
+    })
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [plugin_path, snapshot_path, corpus] = args.as_slice() else {
@@ -149,6 +172,36 @@ fn main() {
         ms(native_lint),
         ms(plugin_lint),
         plugin_lint.as_secs_f64() / native_lint.as_secs_f64()
+    );
+    // As `catalyst-guard lint` runs them: batches of 64 files spread over every thread
+    // (one plugin instance each), then one `finish`.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunks: Vec<&[SourceFile]> = files.chunks(64).collect();
+    let config = Config::default();
+    let native_par = time(5, || {
+        let analyses = on_threads(&chunks, threads, |mine| {
+            mine.iter()
+                .flat_map(|c| c.iter().filter_map(|f| lint::analyze(f, &config)))
+                .collect()
+        });
+        lint::finish(&analyses, None, &config)
+    });
+    let plugin_par = time(5, || {
+        let batches = on_threads(&chunks, threads, |mine| {
+            let mut linter = plugin.linter().expect("instance");
+            mine.iter()
+                .map(|c| linter.analyze(c.to_vec(), None).expect("analyze"))
+                .collect()
+        });
+        let mut linter = plugin.linter().expect("instance");
+        linter.finish(&batches, None, None).expect("finish")
+    });
+    println!(
+        "lint, {} files, {threads} threads each (batches of 64, one finish): native {:.0} ms, plugin {:.0} ms -> plugin/native {:.2}x",
+        files.len(),
+        ms(native_par),
+        ms(plugin_par),
+        plugin_par.as_secs_f64() / native_par.as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&cache);
 

@@ -1,5 +1,11 @@
 //! `catalyst-guard lint`: walks each root (respecting .gitignore, in parallel), hands
 //! file contents to the core, prints the report and returns the exit code.
+//!
+//! Files are analysed as they are read, on every walker thread: natively with the
+//! linked core, or through the plugin with one instance per thread, in batches of
+//! [`PLUGIN_BATCH`] files; then one `finish` runs the cross-file rules. Neither engine
+//! keeps the tree's text: text output and baselines read back the files with
+//! findings.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -10,6 +16,8 @@ use catalyst_guard::lint::baseline::Baseline;
 use catalyst_guard::lint::{
     self, Config, FileAnalysis, Finding, MAX_FILE_BYTES, Report, SourceFile, render,
 };
+
+use catalyst_guard_host::plugin::{Linter, Plugin, PluginError};
 
 use crate::walk::{self, Visit};
 use crate::{Format, LintArgs, fix, git};
@@ -24,8 +32,7 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    // Fixes are not part of the plugin contract (WIT): `--fix` lints natively.
-    let plugin = if args.fix { None } else { args.engine.load()? };
+    let plugin = args.engine.load()?;
     if (args.baseline.is_some() || args.write_baseline.is_some()) && args.paths.len() > 1 {
         anyhow::bail!(
             "`--baseline` and `--write-baseline` take one PATH (baseline paths are relative to it)"
@@ -63,17 +70,16 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
             prefix,
             config,
             mut report,
-            sources,
         } = linted;
-        // Natively no source text is kept while linting (it would hold the whole
-        // tree in memory); text output and baselines need the lines of findings, so
-        // it reads back just the files that have findings.
+        // No source text is kept while linting (it would hold the whole tree in
+        // memory); text output and baselines need the lines of findings, so it reads
+        // back just the files that have findings.
         let needs_text =
             args.format == Format::Text || args.baseline.is_some() || args.write_baseline.is_some();
-        let sources = if plugin.is_none() && needs_text {
+        let sources = if needs_text {
             sources_of(&root, &report, &config)
         } else {
-            sources
+            Vec::new()
         };
         let lookup = |p: &str| {
             sources
@@ -116,13 +122,11 @@ struct Linted {
     prefix: String,
     config: Config,
     report: Report,
-    /// The sources the plugin linted (sorted by path); empty natively.
-    sources: Vec<SourceFile>,
 }
 
 fn lint_path(
     args: &LintArgs,
-    plugin: Option<&catalyst_guard_host::plugin::Plugin>,
+    plugin: Option<&Plugin>,
     path: &Path,
     threads: usize,
 ) -> Result<Linted> {
@@ -137,22 +141,30 @@ fn lint_path(
     if files.is_some() {
         config.disable_repo_rules();
     }
-    // Natively, files are analysed as they are read, on every walker thread; the
-    // plugin gets the whole set in one call.
-    let analyze = plugin.is_none();
+    let engine = match plugin {
+        None => Engine::Native(&config),
+        Some(plugin) => Engine::Plugin {
+            plugin,
+            config: config_text.as_deref(),
+        },
+    };
     let scanned = match &files {
-        None => scan_dir(&root, &config, threads, analyze)?,
-        Some(file) => scan_one(file, &config, analyze),
+        None => scan_dir(&root, &config, threads, &engine)?,
+        Some(file) => scan_one(file, &config, &engine),
     };
     let base = match &args.base {
         Some(rev) => Some(git::chart_files_at(&root, rev, &config)?),
         None => None,
     };
     let Scanned {
-        sources,
         mut analyses,
+        batches,
         input_findings,
+        error,
     } = scanned;
+    if let Some(error) = error {
+        return Err(error.into());
+    }
     let mut report = match plugin {
         None => {
             // Paths are unique, so an unstable sort is deterministic (and moves less).
@@ -166,7 +178,13 @@ fn lint_path(
             report
         }
         Some(plugin) => {
-            let mut report = plugin.lint(&sources, base.as_deref(), config_text.as_deref())?;
+            let config_text = config_text.as_deref();
+            let mut linter = plugin.linter()?;
+            let base = match base {
+                Some(files) => Some(vec![linter.analyze(files, config_text)?]),
+                None => None,
+            };
+            let mut report = linter.finish(&batches, base.as_deref(), config_text)?;
             if files.is_some() {
                 report.findings.retain(|f| !is_repo_rule(&f.code));
             }
@@ -195,7 +213,6 @@ fn lint_path(
         prefix,
         config,
         report,
-        sources,
     })
 }
 
@@ -277,30 +294,118 @@ fn load_config(root: &Path, explicit: Option<&Path>) -> Result<(Config, Option<S
     Ok((config, Some(text)))
 }
 
-/// What a scan produced: the sources (sorted by path; kept only when the plugin lints
-/// them), their analyses, and findings for files that could not be handed over as
-/// text.
-#[derive(Default)]
-struct Scanned {
-    sources: Vec<SourceFile>,
-    analyses: Vec<FileAnalysis>,
-    input_findings: Vec<Finding>,
+/// Files handed to one plugin `analyze` call: enough to make the call's fixed cost
+/// (instance entry, copying in and out) small, few enough that the last batches
+/// spread over every thread.
+pub const PLUGIN_BATCH: usize = 64;
+
+/// Where files are analysed.
+enum Engine<'a> {
+    /// The linked core.
+    Native(&'a Config),
+    /// The plugin, given the configuration's text (it parses it itself).
+    Plugin {
+        plugin: &'a Plugin,
+        config: Option<&'a str>,
+    },
 }
 
-impl Scanned {
-    /// Adds what reading one file gave: its source (for the plugin), its analysis
-    /// (natively), or a finding saying why it could not be read.
-    fn add(&mut self, read: Read, config: &Config, analyze: bool) {
-        match read {
-            Read::Text(src) => {
-                if !analyze {
-                    self.sources.push(src);
-                } else if let Some(a) = lint::analyze(&src, config) {
-                    self.analyses.push(a);
+/// What a scan produced: the analyses (natively) or the plugin's analysis batches,
+/// findings for files that could not be handed over as text, and the first plugin
+/// error, which fails the run.
+#[derive(Default)]
+struct Scanned {
+    analyses: Vec<FileAnalysis>,
+    batches: Vec<Vec<u8>>,
+    input_findings: Vec<Finding>,
+    error: Option<PluginError>,
+}
+
+/// One walker thread's analysis: what it found so far and, with the plugin, its own
+/// instance (made on its first batch) and the files waiting for the next batch.
+struct Worker<'a> {
+    engine: &'a Engine<'a>,
+    local: Scanned,
+    linter: Option<Linter<'a>>,
+    pending: Vec<SourceFile>,
+    /// A plugin call failed, here or on another thread: the run fails, so no more
+    /// calls (each could wait out its deadline).
+    failed: bool,
+}
+
+impl<'a> Worker<'a> {
+    fn new(engine: &'a Engine<'a>) -> Self {
+        Self {
+            engine,
+            local: Scanned::default(),
+            linter: None,
+            pending: Vec::new(),
+            failed: false,
+        }
+    }
+
+    /// Adds what reading one file gave: its analysis, or a finding saying why it
+    /// could not be read.
+    fn add(&mut self, read: Read) {
+        match (read, self.engine) {
+            (Read::Problem(f), _) => self.local.input_findings.push(f),
+            (Read::Text(src), Engine::Native(config)) => {
+                if let Some(a) = lint::analyze(&src, config) {
+                    self.local.analyses.push(a);
                 }
             }
-            Read::Problem(f) => self.input_findings.push(f),
+            (Read::Text(src), Engine::Plugin { .. }) => {
+                self.pending.push(src);
+                if self.pending.len() >= PLUGIN_BATCH {
+                    self.analyze_pending();
+                }
+            }
         }
+    }
+
+    /// Hands the waiting files to this thread's plugin instance. After an error the
+    /// thread only drains: the run fails with the first error.
+    fn analyze_pending(&mut self) {
+        let Engine::Plugin { plugin, config } = self.engine else {
+            return;
+        };
+        let files = std::mem::take(&mut self.pending);
+        if files.is_empty() || self.failed {
+            return;
+        }
+        let linter = match self.linter.take() {
+            Some(l) => Ok(l),
+            None => plugin.linter(),
+        };
+        match linter.and_then(|mut l| l.analyze(files, *config).map(|batch| (l, batch))) {
+            Ok((linter, batch)) => {
+                self.linter = Some(linter);
+                self.local.batches.push(batch);
+            }
+            Err(e) => {
+                self.failed = true;
+                self.local.error = Some(e);
+            }
+        }
+    }
+
+    /// Moves what the thread has into the shared set, keeping the first error.
+    fn flush_into(&mut self, out: &Mutex<Scanned>) {
+        if let Ok(mut all) = out.lock() {
+            all.analyses.append(&mut self.local.analyses);
+            all.batches.append(&mut self.local.batches);
+            all.input_findings.append(&mut self.local.input_findings);
+            if all.error.is_none() {
+                all.error = self.local.error.take();
+            }
+            self.failed |= all.error.is_some();
+        }
+    }
+
+    /// The thread's results, once every waiting file is analysed.
+    fn finish(mut self) -> Scanned {
+        self.analyze_pending();
+        std::mem::take(&mut self.local)
     }
 }
 
@@ -358,71 +463,57 @@ fn read_capped(mut file: std::fs::File) -> std::io::Result<std::result::Result<V
     Ok(if read > cap { Err(read) } else { Ok(bytes) })
 }
 
-fn scan_one(path: &Path, config: &Config, analyze: bool) -> Scanned {
+fn scan_one(path: &Path, config: &Config, engine: &Engine<'_>) -> Scanned {
     let rel = path.to_string_lossy().replace('\\', "/");
     let rel = rel.strip_prefix("./").unwrap_or(&rel).to_string();
-    let mut out = Scanned::default();
-    out.add(
-        read_file(std::fs::File::open(path), rel, config),
-        config,
-        analyze,
-    );
-    out
+    let mut worker = Worker::new(engine);
+    worker.add(read_file(std::fs::File::open(path), rel, config));
+    worker.finish()
 }
 
-fn scan_dir(root: &Path, config: &Config, threads: usize, analyze: bool) -> Result<Scanned> {
+fn scan_dir(root: &Path, config: &Config, threads: usize, engine: &Engine<'_>) -> Result<Scanned> {
     let out = Mutex::new(Scanned::default());
     let visitor = || {
         let mut batch = Batch {
             out: &out,
-            local: Scanned::default(),
+            worker: Worker::new(engine),
         };
         move |visit: Visit| {
-            let local = &mut batch.local;
+            let worker = &mut batch.worker;
             match visit {
-                Visit::File { rel, file } => {
-                    local.add(read_file(file, rel, config), config, analyze);
+                Visit::File { rel, file } => worker.add(read_file(file, rel, config)),
+                Visit::Error { rel, error } => {
+                    worker.local.input_findings.push(lint::input_finding(
+                        &rel,
+                        format!("cannot read: {error}"),
+                        config,
+                    ));
                 }
-                Visit::Error { rel, error } => local.input_findings.push(lint::input_finding(
-                    &rel,
-                    format!("cannot read: {error}"),
-                    config,
-                )),
             }
-            if local.sources.len() + local.analyses.len() + local.input_findings.len() >= 64 {
-                batch.flush();
+            let local = &worker.local;
+            if local.analyses.len() + local.batches.len() + local.input_findings.len() >= 64 {
+                worker.flush_into(batch.out);
             }
         }
     };
     walk::walk(root, threads, visitor, |rel| {
         lint::wants(rel, config) && !config.is_excluded(rel)
     });
-    let mut scanned = out
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("a scan worker panicked"))?;
-    scanned.sources.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(scanned)
+    out.into_inner()
+        .map_err(|_| anyhow::anyhow!("a scan worker panicked"))
 }
 
-/// One walker thread's results, merged into the shared set in batches and when the
-/// thread finishes (on drop), so threads rarely contend for the lock.
+/// One walker thread's worker, merged into the shared set every 64 results and when
+/// the thread finishes (on drop, after its last plugin batch), so threads rarely
+/// contend for the lock.
 struct Batch<'a> {
     out: &'a Mutex<Scanned>,
-    local: Scanned,
-}
-
-impl Batch<'_> {
-    fn flush(&mut self) {
-        if let Ok(mut all) = self.out.lock() {
-            all.sources.append(&mut self.local.sources);
-            all.analyses.append(&mut self.local.analyses);
-            all.input_findings.append(&mut self.local.input_findings);
-        }
-    }
+    worker: Worker<'a>,
 }
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
-        self.flush();
+        self.worker.analyze_pending();
+        self.worker.flush_into(self.out);
     }
 }

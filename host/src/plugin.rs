@@ -2,9 +2,13 @@
 //!
 //! The plugin is loaded once, compiled (or loaded precompiled from a cache keyed by the
 //! wasmtime version, the engine's compatibility hash and the plugin's SHA-256), and
-//! instantiated afresh for every call, so calls never share guest state. Every call is
-//! bounded: an epoch deadline (default 2 s) and a memory cap (default 256 MiB). A trap,
-//! a timeout or an over-budget plugin is an error, never a partial result.
+//! instantiated afresh for every call, so calls never share guest state. The one
+//! exception is a [`Linter`]: a lint run on several threads holds one instance per
+//! thread for the run's `analyze` batches (instantiating per batch would re-grow the
+//! guest's heap every time), and those calls share nothing but the run's own files.
+//! Every call is bounded: an epoch deadline (default 2 s) and a memory cap (default
+//! 256 MiB, per instance). A trap, a timeout or an over-budget plugin is an error,
+//! never a partial result.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +19,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
+use catalyst_guard::lint::fix::{Edit, Fix};
 use catalyst_guard::lint::{Finding, Report, Severity, SourceFile};
 
 /// Host bindings generated from `wit/guard.wit`.
@@ -329,9 +334,14 @@ impl Plugin {
             .build();
         let mut store = Store::new(&self.engine, State { limits });
         store.limiter(|s| &mut s.limits);
+        self.arm_deadline(&mut store);
+        store
+    }
+
+    /// Gives the next call on `store` the full deadline.
+    fn arm_deadline(&self, store: &mut Store<State>) {
         let ticks = (self.limits.deadline.as_millis() / TICK.as_millis()).max(1);
         store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store
     }
 
     fn classify(&self, call: &'static str, e: &wasmtime::Error) -> PluginError {
@@ -391,31 +401,21 @@ impl Plugin {
         let report = self.with("lint", |g, s| {
             g.call_lint(s, &files, base.as_deref(), config)
         })?;
-        let report = report.map_err(PluginError::Guest)?;
-        Ok(Report {
-            baseline: None,
-            files_scanned: usize::try_from(report.files_scanned).unwrap_or(usize::MAX),
-            findings: report
-                .findings
-                .into_iter()
-                .map(|f| Finding {
-                    code: f.code,
-                    rule: f.rule,
-                    severity: match f.severity {
-                        wit::Severity::Info => Severity::Info,
-                        wit::Severity::Warning => Severity::Warning,
-                        wit::Severity::Error => Severity::Error,
-                    },
-                    path: f.path,
-                    line: f.line,
-                    col: f.col,
-                    width: f.width,
-                    message: f.message,
-                    help: f.help,
-                    // The WIT contract carries no fixes: `--fix` runs natively.
-                    fix: None,
-                })
-                .collect(),
+        report.map(from_wit).map_err(PluginError::Guest)
+    }
+
+    /// A fresh instance for one thread of a lint run: any number of
+    /// [`Linter::analyze`] batches, then (on any one of them) [`Linter::finish`].
+    pub fn linter(&self) -> Result<Linter<'_>, PluginError> {
+        let mut store = self.store();
+        let guard = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| self.classify("analyze", &e))?;
+        Ok(Linter {
+            plugin: self,
+            store,
+            guard,
         })
     }
 
@@ -429,5 +429,92 @@ impl Plugin {
     pub fn rule_codes(&self) -> Result<Vec<(String, String)>, PluginError> {
         let rules = self.with("rules", |g, s| g.call_rules(s))?;
         Ok(rules.into_iter().map(|r| (r.code, r.name)).collect())
+    }
+}
+
+/// One plugin instance of a lint run (see [`Plugin::linter`]). Each call gets the full
+/// deadline; the memory cap holds for the instance's whole life.
+pub struct Linter<'p> {
+    plugin: &'p Plugin,
+    store: Store<State>,
+    guard: Guard,
+}
+
+impl Linter<'_> {
+    /// Phase one for a batch of files: the plugin's opaque analyses, for
+    /// [`Linter::finish`] of any instance of the same plugin. Takes the files by value:
+    /// their text moves into the call without a copy.
+    pub fn analyze(
+        &mut self,
+        files: Vec<SourceFile>,
+        config: Option<&str>,
+    ) -> Result<Vec<u8>, PluginError> {
+        let files: Vec<wit::SourceFile> = files
+            .into_iter()
+            .map(|f| wit::SourceFile {
+                path: f.path,
+                text: f.text,
+            })
+            .collect();
+        self.plugin.arm_deadline(&mut self.store);
+        let analysis = self
+            .guard
+            .call_analyze(&mut self.store, &files, config)
+            .map_err(|e| self.plugin.classify("analyze", &e))?;
+        analysis.map_err(PluginError::Guest)
+    }
+
+    /// Phase two over every batch's analyses (in any order) and the base tree's.
+    pub fn finish(
+        &mut self,
+        analyses: &[Vec<u8>],
+        base: Option<&[Vec<u8>]>,
+        config: Option<&str>,
+    ) -> Result<Report, PluginError> {
+        self.plugin.arm_deadline(&mut self.store);
+        let report = self
+            .guard
+            .call_finish(&mut self.store, analyses, base, config)
+            .map_err(|e| self.plugin.classify("finish", &e))?;
+        report.map(from_wit).map_err(PluginError::Guest)
+    }
+}
+
+fn from_wit(report: wit::Report) -> Report {
+    Report {
+        baseline: None,
+        files_scanned: usize::try_from(report.files_scanned).unwrap_or(usize::MAX),
+        findings: report
+            .findings
+            .into_iter()
+            .map(|f| Finding {
+                code: f.code,
+                rule: f.rule,
+                severity: match f.severity {
+                    wit::Severity::Info => Severity::Info,
+                    wit::Severity::Warning => Severity::Warning,
+                    wit::Severity::Error => Severity::Error,
+                },
+                path: f.path,
+                line: f.line,
+                col: f.col,
+                width: f.width,
+                message: f.message,
+                help: f.help,
+                fix: f.fix.map(|fix| Fix {
+                    description: fix.description,
+                    edits: fix
+                        .edits
+                        .into_iter()
+                        .map(|e| Edit {
+                            line: e.line,
+                            col: e.col,
+                            width: e.width,
+                            text: e.text,
+                        })
+                        .collect(),
+                }),
+            })
+            .collect(),
     }
 }

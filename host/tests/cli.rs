@@ -576,7 +576,6 @@ fn codes(root: &Path) -> Vec<String> {
 fn fixable_findings_say_so_in_text_json_and_sarif() {
     let dir = tempfile::tempdir().expect("tempdir");
     fixable_repo(dir.path());
-    // Fixes are not in the plugin contract: the native engine reports them.
     let out = run(&["lint", ".", "--engine", "native"], dir.path());
     let text = stdout(&out);
     assert!(
@@ -700,6 +699,90 @@ fn fix_applies_each_rules_edit_keeps_every_other_byte_and_is_idempotent() {
     assert_eq!(before, after);
     let out = run(&["lint", ".", "--fix", "--dry-run"], root);
     assert_eq!((out.status.code(), stdout(&out).as_str()), (Some(0), ""));
+}
+
+/// The plugin component `cargo xtask build-wasm` installs in `<target>/plugin/`.
+fn plugin_component() -> String {
+    // <target>/debug/deps/<test binary> -> <target>/plugin
+    let exe = std::env::current_exe().expect("test binary path");
+    let path = exe
+        .ancestors()
+        .nth(3)
+        .expect("target dir")
+        .join("plugin/catalyst-guard.wasm");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo xtask build-wasm` first",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn fixes_through_the_plugin_are_reported_and_applied_exactly_as_natively() {
+    let plugin = plugin_component();
+    let native_dir = tempfile::tempdir().expect("tempdir");
+    let plugin_dir = tempfile::tempdir().expect("tempdir");
+    fixable_repo(native_dir.path());
+    fixable_repo(plugin_dir.path());
+    let engines = |dir: &Path, args: &[&str]| -> (Output, Output) {
+        let native = run(&[args, &["--engine", "native"]].concat(), dir);
+        let wasm = run(
+            &[
+                args,
+                &["--engine", "plugin", "--plugin", &plugin, "--threads", "2"],
+            ]
+            .concat(),
+            dir,
+        );
+        (native, wasm)
+    };
+    for format in ["text", "json", "sarif"] {
+        let (native, wasm) = engines(
+            native_dir.path(),
+            &["lint", ".", "--format", format, "--color", "never"],
+        );
+        assert_eq!(wasm.status.code(), Some(1), "{}", stderr(&wasm));
+        assert_eq!(stdout(&wasm), stdout(&native), "{format}");
+    }
+    let (native, wasm) = engines(native_dir.path(), &["lint", ".", "--fix", "--dry-run"]);
+    assert!(
+        stdout(&native).contains("+  version: \"1.1.4\""),
+        "{}",
+        stdout(&native)
+    );
+    assert_eq!(stdout(&wasm), stdout(&native), "the same diff");
+    let native = run(
+        &["lint", ".", "--fix", "--engine", "native"],
+        native_dir.path(),
+    );
+    let wasm = run(
+        &[
+            "lint", ".", "--fix", "--engine", "plugin", "--plugin", &plugin,
+        ],
+        plugin_dir.path(),
+    );
+    assert_eq!(
+        (native.status.code(), wasm.status.code()),
+        (Some(0), Some(0)),
+        "{}",
+        stderr(&wasm)
+    );
+    assert!(
+        stderr(&wasm).contains("fixed 5 findings in 5 files"),
+        "{}",
+        stderr(&wasm)
+    );
+    for rel in [
+        "platform/flux/blueprint.yaml",
+        "platform/flux/chart/values.yaml",
+        "clusters/_template/bootstrap-kit/01-flux.yaml",
+        "clusters/_template/flux-system/source.yaml",
+        "docs/gitea.md",
+    ] {
+        let read = |dir: &Path| std::fs::read_to_string(dir.join(rel)).expect("read");
+        assert_eq!(read(plugin_dir.path()), read(native_dir.path()), "{rel}");
+    }
 }
 
 #[test]

@@ -130,17 +130,98 @@ fn every_lint_fixture_gives_identical_findings_through_the_plugin_and_natively()
             .as_deref()
             .map(|t| Config::parse(t).expect("fixture config"))
             .unwrap_or_default();
-        let mut native = lint::lint(&files, base.as_deref(), &config);
-        // Fixes are not in the WIT contract (kept unchanged, so older plugins still
-        // load); `--fix` always runs natively. Everything else must be identical.
-        for f in &mut native.findings {
-            f.fix = None;
-        }
+        let native = lint::lint(&files, base.as_deref(), &config);
         let wasm = plugin
             .lint(&files, base.as_deref(), config_text.as_deref())
             .expect("plugin lint");
         assert_eq!(wasm, native, "{name}");
     }
+}
+
+/// Lints as `catalyst-guard lint` does through the plugin: the files dealt out in
+/// batches of `batch` to `threads` instances running at once, then one `finish` (with
+/// the base tree analysed in its own batch) given the batches in reverse order.
+fn lint_in_parallel(
+    files: &[SourceFile],
+    base: Option<&[SourceFile]>,
+    config: Option<&str>,
+    threads: usize,
+    batch: usize,
+) -> lint::Report {
+    let plugin = plugin();
+    let chunks: Vec<&[SourceFile]> = files.chunks(batch).collect();
+    let mut batches: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let mine: Vec<&[SourceFile]> =
+                    chunks.iter().skip(t).step_by(threads).copied().collect();
+                s.spawn(move || {
+                    let mut linter = plugin.linter().expect("instance");
+                    mine.into_iter()
+                        .map(|c| linter.analyze(c.to_vec(), config).expect("analyze"))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect()
+    });
+    batches.reverse();
+    let mut linter = plugin.linter().expect("instance");
+    let base = base.map(|b| vec![linter.analyze(b.to_vec(), config).expect("analyze base")]);
+    linter
+        .finish(&batches, base.as_deref(), config)
+        .expect("finish")
+}
+
+#[test]
+fn every_lint_fixture_gives_identical_findings_and_fixes_when_the_plugin_lints_on_several_threads()
+{
+    let cases = lint_cases();
+    let mut fixes = 0;
+    for (name, files, base, config_text) in cases {
+        let config = config_text
+            .as_deref()
+            .map(|t| Config::parse(t).expect("fixture config"))
+            .unwrap_or_default();
+        let native = lint::lint(&files, base.as_deref(), &config);
+        fixes += native.findings.iter().filter(|f| f.fix.is_some()).count();
+        for (threads, batch) in [(2, 1), (3, 2), (1, 64)] {
+            let wasm = lint_in_parallel(
+                &files,
+                base.as_deref(),
+                config_text.as_deref(),
+                threads,
+                batch,
+            );
+            assert_eq!(
+                wasm, native,
+                "{name}, {threads} threads, batches of {batch}"
+            );
+        }
+    }
+    assert!(fixes >= 5, "the fixtures carry fixes to compare: {fixes}");
+}
+
+#[test]
+fn analyses_from_another_source_are_an_error_not_a_trap() {
+    let mut linter = plugin().linter().expect("instance");
+    let err = linter
+        .finish(&[b"not an analysis".to_vec()], None, None)
+        .expect_err("garbage analyses");
+    assert!(
+        matches!(&err, PluginError::Guest(m) if m.contains("analysis batch 0 is not this plugin's")),
+        "{err}"
+    );
+    let err = linter
+        .analyze(Vec::new(), Some("rules:\n  CG099: off\n"))
+        .expect_err("bad config");
+    assert!(
+        matches!(&err, PluginError::Guest(m) if m.contains("2:3: `rules.CG099`: unknown rule")),
+        "{err}"
+    );
 }
 
 fn hr(ns: &str, name: &str, ready: &str, since: i64, history: Option<&str>, extra: Value) -> Value {
@@ -291,6 +372,29 @@ fn an_endless_loop_is_stopped_by_the_deadline() {
     );
     let err = hostile.decide("{}", "{}", 0).expect_err("must not return");
     assert!(matches!(err, PluginError::Timeout { call: "decide", .. }));
+    let mut linter = hostile.linter().expect("instantiates");
+    let err = linter
+        .analyze(vec![SourceFile::new("a.yaml", "a: 1\n")], None)
+        .expect_err("must not return");
+    assert!(
+        matches!(
+            err,
+            PluginError::Timeout {
+                call: "analyze",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = hostile
+        .linter()
+        .expect("instantiates")
+        .finish(&[], None, None)
+        .expect_err("must not return");
+    assert!(
+        matches!(err, PluginError::Timeout { call: "finish", .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -303,6 +407,21 @@ fn unbounded_memory_growth_is_stopped_by_the_cap() {
     let err = hostile.lint(&[], None, None).expect_err("must not return");
     assert!(
         matches!(err, PluginError::Memory { call: "lint", limit } if limit == 64 * 1024 * 1024),
+        "{err}"
+    );
+    let err = hostile
+        .linter()
+        .expect("instantiates")
+        .analyze(Vec::new(), None)
+        .expect_err("must not return");
+    assert!(
+        matches!(
+            err,
+            PluginError::Memory {
+                call: "analyze",
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -388,6 +507,8 @@ fn the_cli_gives_byte_identical_output_with_either_engine() {
             "plugin",
             "--plugin",
             &plugin_arg,
+            "--threads",
+            "3",
         ]);
         assert_eq!(native.status.code(), Some(1));
         assert_eq!(
@@ -400,44 +521,11 @@ fn the_cli_gives_byte_identical_output_with_either_engine() {
             String::from_utf8_lossy(&wasm.stdout),
             String::from_utf8_lossy(&native.stdout),
         );
+        assert_eq!(wasm, native, "{format}");
         if format == "text" {
-            assert_eq!(wasm, without_fix_lines(&native), "{format}");
-        } else {
-            let wasm: Value = serde_json::from_str(&wasm).expect("plugin json");
-            assert_eq!(wasm, without_fixes(&native), "{format}");
+            assert!(native.contains("= fix: "), "the fixture has fixes");
         }
     }
-}
-
-/// Native text output without the `= fix:` lines only the native engine prints (the
-/// WIT contract carries no fixes, so `--fix` runs natively); everything else must
-/// match to the byte.
-fn without_fix_lines(out: &str) -> String {
-    out.split_inclusive('\n')
-        .filter(|l| !l.contains("= fix: "))
-        .collect()
-}
-
-/// Native JSON or SARIF without the `fix` / `fixes` members only it reports.
-fn without_fixes(out: &str) -> Value {
-    let mut v: Value = serde_json::from_str(out).expect("native json");
-    let strip = |items: Option<&mut Vec<Value>>, key: &str| {
-        for item in items.into_iter().flatten() {
-            if let Some(obj) = item.as_object_mut() {
-                obj.remove(key);
-            }
-        }
-    };
-    strip(
-        v.pointer_mut("/findings").and_then(Value::as_array_mut),
-        "fix",
-    );
-    strip(
-        v.pointer_mut("/runs/0/results")
-            .and_then(Value::as_array_mut),
-        "fixes",
-    );
-    v
 }
 
 #[test]
@@ -456,7 +544,7 @@ fn a_hostile_plugin_makes_the_cli_exit_2_with_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("plugin call `lint` exceeded its 200ms deadline"),
+        err.contains("plugin call `analyze` exceeded its 200ms deadline"),
         "{err}"
     );
     assert!(out.stdout.is_empty(), "no partial report");

@@ -179,7 +179,7 @@ impl<'a> Sink<'a> {
 }
 
 /// What kind of text a file holds, from its path and content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FileKind {
     /// YAML: parsed, objects read, text scanned.
     Yaml,
@@ -223,7 +223,12 @@ pub fn wants(path: &str, config: &Config) -> bool {
 }
 
 /// Everything one file contributes: its objects, single-file findings and suppressions.
-#[derive(Debug, Clone)]
+///
+/// Serialisable so a host can analyse files in several plugin instances (one per
+/// thread) and hand the analyses to one [`finish`]: the plugin's `analyze` and `finish`
+/// exports pass them as opaque bytes the plugin alone reads, in a binary format that
+/// is not self-describing, so no field here (or in what it holds) is ever skipped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileAnalysis {
     /// Root-relative path.
     pub path: String,
@@ -232,6 +237,7 @@ pub struct FileAnalysis {
     /// Recognised objects, in document order.
     pub objects: Vec<Object>,
     /// Findings from single-file rules.
+    #[serde(with = "every_field")]
     pub findings: Vec<Finding>,
     /// Hash of the content (see [`content_hash`]) for files under
     /// a chart folder, compared against the base tree by CG010; 0 for other
@@ -241,6 +247,75 @@ pub struct FileAnalysis {
     /// For a values.yaml without `global.imageRegistry`: the edit that adds it (CG009's
     /// fix needs the text, which is gone by the cross-file phase).
     image_registry_edit: Option<fix::Edit>,
+}
+
+/// [`Finding`]s with every field written: the JSON form leaves out an absent `help`
+/// and `fix`, which a format that is not self-describing cannot read back.
+mod every_field {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Finding, Severity, fix::Fix};
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        code: &'a str,
+        rule: &'a str,
+        severity: Severity,
+        path: &'a str,
+        line: u32,
+        col: u32,
+        width: u32,
+        message: &'a str,
+        help: &'a Option<String>,
+        fix: &'a Option<Fix>,
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        code: String,
+        rule: String,
+        severity: Severity,
+        path: String,
+        line: u32,
+        col: u32,
+        width: u32,
+        message: String,
+        help: Option<String>,
+        fix: Option<Fix>,
+    }
+
+    pub(super) fn serialize<S: Serializer>(v: &[Finding], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|f| Out {
+            code: &f.code,
+            rule: &f.rule,
+            severity: f.severity,
+            path: &f.path,
+            line: f.line,
+            col: f.col,
+            width: f.width,
+            message: &f.message,
+            help: &f.help,
+            fix: &f.fix,
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Finding>, D::Error> {
+        let v: Vec<In> = Vec::deserialize(d)?;
+        Ok(v.into_iter()
+            .map(|f| Finding {
+                code: f.code,
+                rule: f.rule,
+                severity: f.severity,
+                path: f.path,
+                line: f.line,
+                col: f.col,
+                width: f.width,
+                message: f.message,
+                help: f.help,
+                fix: f.fix,
+            })
+            .collect())
+    }
 }
 
 /// The context single-file rules see.

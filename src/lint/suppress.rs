@@ -10,7 +10,7 @@ use super::scan::{MARKER, Needle};
 use super::{FileCtx, Finding, find_rule};
 use crate::yaml::Pos;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Suppression {
     first_line: u32,
     last_line: u32,

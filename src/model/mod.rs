@@ -6,10 +6,12 @@
 //! v2beta1; `source.toolkit.fluxcd.io` v1, v1beta2; ...): an unknown version of a known
 //! group is still read, since the fields rules need have not moved between versions.
 
+use serde::{Deserialize, Serialize};
+
 use crate::yaml::{Document, Node, Pos};
 
 /// A string value and where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Located {
     /// The value.
     pub value: String,
@@ -39,7 +41,7 @@ impl Located {
 }
 
 /// `metadata` of a Kubernetes object.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Meta {
     /// `apiVersion`, e.g. `helm.toolkit.fluxcd.io/v2`.
     pub api_version: String,
@@ -72,7 +74,7 @@ impl Meta {
 }
 
 /// A Catalyst Blueprint (`catalyst.openova.io`, kind `Blueprint`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blueprint {
     /// Object metadata.
     pub meta: Meta,
@@ -81,7 +83,7 @@ pub struct Blueprint {
 }
 
 /// One entry of `Chart.yaml` `dependencies`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChartDependency {
     /// `name`.
     pub name: Option<Located>,
@@ -92,7 +94,7 @@ pub struct ChartDependency {
 }
 
 /// A Helm `Chart.yaml`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chart {
     /// `name`.
     pub name: Option<Located>,
@@ -105,7 +107,7 @@ pub struct Chart {
 }
 
 /// A Helm `values.yaml`: only what rules ask of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Values {
     /// `global.imageRegistry` is present (any value, including an empty string).
     pub has_image_registry: bool,
@@ -114,7 +116,7 @@ pub struct Values {
 }
 
 /// `spec.chartRef` of a HelmRelease (an OCIRepository or HelmChart reference).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChartRef {
     /// `kind`.
     pub kind: Option<String>,
@@ -125,7 +127,7 @@ pub struct ChartRef {
 }
 
 /// A Flux HelmRelease (`helm.toolkit.fluxcd.io`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelmRelease {
     /// Object metadata.
     pub meta: Meta,
@@ -148,7 +150,7 @@ pub struct HelmRelease {
 }
 
 /// A Flux HelmRepository (`source.toolkit.fluxcd.io`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelmRepository {
     /// Object metadata.
     pub meta: Meta,
@@ -157,7 +159,7 @@ pub struct HelmRepository {
 }
 
 /// A Flux GitRepository (`source.toolkit.fluxcd.io`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GitRepository {
     /// Object metadata.
     pub meta: Meta,
@@ -167,7 +169,7 @@ pub struct GitRepository {
 
 /// A Flux Kustomization (`kustomize.toolkit.fluxcd.io`, not kustomize's own
 /// `kustomization.yaml`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kustomization {
     /// Object metadata.
     pub meta: Meta,
@@ -178,7 +180,7 @@ pub struct Kustomization {
 }
 
 /// One YAML document, recognised.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Object {
     /// A Catalyst Blueprint.
     Blueprint(Blueprint),

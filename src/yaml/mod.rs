@@ -24,7 +24,19 @@ pub const MAX_DEPTH: usize = 128;
 const MAX_ALIAS_HOPS: usize = 16;
 
 /// A position in a source file: 1-based line, 1-based column counted in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Pos {
     /// Line number, starting at 1.
     pub line: u32,

@@ -28,10 +28,16 @@ pub fn plugin_dir() -> PathBuf {
     target_dir().join("plugin")
 }
 
+/// Rust flags of the plugin build: wasm SIMD (on in wasmtime by default) gives
+/// `memchr` and the text scan's prefilter their vector loops back.
+const RUSTFLAGS: &str = r#"target.wasm32-wasip2.rustflags=["-C", "target-feature=+simd128"]"#;
+
 fn build_component(package: &str, features: &[&str]) -> Result<PathBuf> {
     let mut args = vec![
         "build",
         "--quiet",
+        "--config",
+        RUSTFLAGS,
         "--profile",
         "plugin-release",
         "--target",

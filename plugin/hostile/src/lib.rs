@@ -64,6 +64,18 @@ mod exports {
             misbehave()
         }
 
+        fn analyze(_: Vec<wit::SourceFile>, _: Option<String>) -> Result<Vec<u8>, String> {
+            misbehave()
+        }
+
+        fn finish(
+            _: Vec<Vec<u8>>,
+            _: Option<Vec<Vec<u8>>>,
+            _: Option<String>,
+        ) -> Result<wit::Report, String> {
+            misbehave()
+        }
+
         #[cfg(not(feature = "lie"))]
         fn decide(_: String, _: String, _: i64) -> Result<String, String> {
             misbehave()
