@@ -14,7 +14,7 @@ COPY . .
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl -p catalyst-guard-host \
  && cp target/x86_64-unknown-linux-musl/release/catalyst-guard /catalyst-guard
 # The decision logic ships as the plugin component the host loads by default.
-RUN cargo build --locked --profile plugin-release --target wasm32-wasip2 -p catalyst-guard-plugin \
+RUN cargo build --locked --config 'target.wasm32-wasip2.rustflags=["-C", "target-feature=+simd128"]' --profile plugin-release --target wasm32-wasip2 -p catalyst-guard-plugin \
  && cp target/wasm32-wasip2/plugin-release/catalyst_guard_plugin.wasm /catalyst-guard.wasm
 # Precompile the plugin with the shipped binary itself (same wasmtime, same engine
 # settings); the host finds it in precompiled/ beside the plugin and compiles as before
