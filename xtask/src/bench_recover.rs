@@ -206,18 +206,13 @@ pub fn run(args: &[&str]) -> Result<()> {
         crate::plugin::plugin_dir().join("catalyst-guard.wasm"),
         &shipped,
     )?;
-    let precompile = Command::new(&binary)
-        .args(["lint", "--engine", "plugin", "--plugin"])
-        .arg(&shipped)
-        .arg(&scratch)
-        .env("CATALYST_GUARD_CACHE_DIR", lib.join("precompiled"))
-        .output()?;
-    if !precompile.status.success() {
-        bail!(
-            "precompiling the plugin failed: {}",
-            String::from_utf8_lossy(&precompile.stderr)
-        );
-    }
+    let artifact = crate::ship::precompile(&binary, &shipped, &scratch.join("precompile"))?;
+    let precompiled = lib.join("precompiled");
+    std::fs::create_dir_all(&precompiled)?;
+    std::fs::copy(
+        &artifact,
+        precompiled.join(artifact.file_name().context("artifact name")?),
+    )?;
     let shipped = shipped.to_string_lossy().into_owned();
     let plugin = crate::plugin::plugin_dir().join("catalyst-guard.wasm");
     let plugin = plugin.to_string_lossy().into_owned();

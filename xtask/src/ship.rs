@@ -142,7 +142,7 @@ pub fn build_musl_binary() -> Result<PathBuf> {
 /// Compiles `plugin` with `binary` itself, so the artifact comes from exactly the
 /// engine configuration the shipped host uses; returns the cache file it wrote
 /// (named by plugin hash, wasmtime version and engine hash).
-fn precompile(binary: &Path, plugin: &Path, scratch: &Path) -> Result<PathBuf> {
+pub fn precompile(binary: &Path, plugin: &Path, scratch: &Path) -> Result<PathBuf> {
     let cache = scratch.join("cache");
     let empty = scratch.join("empty");
     for d in [&cache, &empty] {
