@@ -13,6 +13,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::config::RetiredTerm;
 
+mod fingerprint;
+
 /// What a needle stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Needle {
@@ -42,10 +44,52 @@ pub struct Hit {
     pub end: usize,
 }
 
-/// The compiled automaton and what each pattern means.
+/// How the lowercased text is searched.
+#[derive(Clone)]
+enum Search {
+    /// `aho-corasick`, with its SIMD prefilter on x86-64 and aarch64.
+    Automaton(AhoCorasick),
+    /// On WebAssembly with `simd128`, where the automaton has no prefilter.
+    #[cfg_attr(
+        not(all(target_arch = "wasm32", target_feature = "simd128")),
+        allow(dead_code)
+    )]
+    Fingerprints(Box<fingerprint::Fingerprints>),
+}
+
+impl Search {
+    fn new(patterns: &[String]) -> Option<Self> {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        if let Some(fp) = fingerprint::Fingerprints::new(patterns) {
+            return Some(Self::Fingerprints(Box::new(fp)));
+        }
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(patterns)
+            .ok()
+            .map(Self::Automaton)
+    }
+
+    /// Every match in `text`, leftmost-longest and non-overlapping, in text order,
+    /// as `emit(pattern, start, end)` until it returns `false`.
+    fn find(&self, text: &[u8], mut emit: impl FnMut(usize, usize, usize) -> bool) {
+        match self {
+            Self::Automaton(ac) => {
+                for m in ac.find_iter(text) {
+                    if !emit(m.pattern().as_usize(), m.start(), m.end()) {
+                        return;
+                    }
+                }
+            }
+            Self::Fingerprints(fp) => fp.find(text, emit),
+        }
+    }
+}
+
+/// The compiled search and what each pattern means.
 #[derive(Clone)]
 pub struct Scanner {
-    ac: Option<AhoCorasick>,
+    search: Option<Search>,
     needles: Vec<Needle>,
     /// Length in bytes of the longest needle: how far a chunk looks past its end.
     longest: usize,
@@ -86,12 +130,8 @@ impl Scanner {
         // Building only fails for absurd pattern sets; without an automaton the text
         // rules find nothing rather than the linter failing.
         let longest = patterns.iter().map(String::len).max().unwrap_or(0);
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .ok();
         Self {
-            ac,
+            search: Search::new(&patterns),
             needles,
             longest,
         }
@@ -113,7 +153,7 @@ impl Scanner {
     /// across chunk boundaries.
     fn scan_chunked(&self, text: &[u8], chunk: usize) -> Vec<Hit> {
         let mut hits = Vec::new();
-        let Some(ac) = &self.ac else {
+        let Some(search) = &self.search else {
             return hits;
         };
         let chunk = chunk.max(1);
@@ -133,19 +173,15 @@ impl Scanner {
             lower.clear();
             lower.extend(window.iter().map(u8::to_ascii_lowercase));
             let mut next = owned_end;
-            for m in ac.find_iter(&lower) {
-                let start = from + m.start();
+            search.find(&lower, |needle, start, end| {
+                let (start, end) = (from + start, from + end);
                 if start >= owned_end {
-                    break;
+                    return false;
                 }
-                let end = from + m.end();
-                hits.push(Hit {
-                    needle: m.pattern().as_usize(),
-                    start,
-                    end,
-                });
+                hits.push(Hit { needle, start, end });
                 next = next.max(end);
-            }
+                true
+            });
             from = next;
         }
         hits
