@@ -43,10 +43,7 @@ fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             yaml_files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
     }
@@ -90,10 +87,9 @@ impl Rng {
 fn generated_plain_scalars_parse_as_with_the_published_parser() {
     // What can end, continue or break a plain scalar, in and out of flow context.
     let pieces = [
-        "a", "bc", "x1", "v1.2.3", "http", "//", ":", ": ", ":x", " ", "  ", "\t", "#", " #",
-        ",", "[", "]", "{", "}", "-", "- ", "?", "'", "\"", "|", ">", "&a", "*a", "!t", "%",
-        "@", "`", "\n", "\n  ", "\r\n", "é", "日本", "\u{feff}", "\u{1}", "...", "---",
-        "\u{7f}", "~", "=",
+        "a", "bc", "x1", "v1.2.3", "http", "//", ":", ": ", ":x", " ", "  ", "\t", "#", " #", ",",
+        "[", "]", "{", "}", "-", "- ", "?", "'", "\"", "|", ">", "&a", "*a", "!t", "%", "@", "`",
+        "\n", "\n  ", "\r\n", "é", "日本", "\u{feff}", "\u{1}", "...", "---", "\u{7f}", "~", "=",
     ];
     let shapes = [
         "{s}",
