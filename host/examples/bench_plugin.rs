@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use catalyst_guard::lint::{self, Config, SourceFile};
 use catalyst_guard::recovery::{RecoveryConfig, Snapshot, decide};
-use catalyst_guard_host::plugin::{Limits, Plugin};
+use catalyst_guard_host::plugin::{Limits, OnDeadline, Plugin};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -89,10 +89,12 @@ fn main() {
         size as f64 / (1024.0 * 1024.0)
     );
 
-    // Generous bounds: this measures speed, not the sandbox.
+    // Generous bounds: this measures speed, not the sandbox. The deadline is kept as
+    // the CLI keeps it (a watchdog, no epoch checks in the compiled code).
     let limits = Limits {
         deadline: Duration::from_secs(120),
         memory: 2048 * 1024 * 1024,
+        on_deadline: OnDeadline::ExitProcess,
     };
     let cache =
         std::env::temp_dir().join(format!("catalyst-guard-bench-cache-{}", std::process::id()));

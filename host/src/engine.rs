@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use catalyst_guard_host::plugin::{Limits, Plugin, default_cache_dir, default_locations};
+use catalyst_guard_host::plugin::{
+    Limits, OnDeadline, Plugin, default_cache_dir, default_locations,
+};
 
 /// Engine flags shared by `lint` and `recover`.
 #[derive(clap::Args)]
@@ -43,9 +45,13 @@ impl EngineArgs {
         if self.engine == EngineChoice::Native {
             return Ok(None);
         }
+        // Every plugin call of a CLI run comes before its first write, and a timeout
+        // ends the run with exit 2 either way: end the process at the deadline rather
+        // than pay for epoch checks in the compiled code (see `OnDeadline`).
         let limits = Limits {
             deadline: Duration::from_millis(self.plugin_deadline_ms.max(1)),
             memory: self.plugin_memory_mib.max(1).saturating_mul(1024 * 1024),
+            on_deadline: OnDeadline::ExitProcess,
         };
         let candidates = match &self.plugin {
             Some(p) => vec![p.clone()],
