@@ -729,6 +729,10 @@ fn sbom(out: &Path) -> Result<()> {
     let host = crate::root().join("host");
     let written = host.join("catalyst-guard-host.cdx.json");
     let _ = std::fs::remove_file(&written);
+    // `cargo cyclonedx` has no package filter: it writes an SBOM beside every workspace
+    // member's Cargo.toml. Only the host's is wanted; the others are removed below so
+    // they never land in the source tree (or a commit).
+    let before = sbom_files()?;
     let status = Command::new(env!("CARGO"))
         .args([
             "cyclonedx",
@@ -747,6 +751,11 @@ fn sbom(out: &Path) -> Result<()> {
     if !status.success() {
         bail!("`cargo cyclonedx` failed ({status})");
     }
+    for stray in sbom_files()?.difference(&before) {
+        if *stray != written {
+            std::fs::remove_file(stray)?;
+        }
+    }
     std::fs::rename(&written, out)
         .with_context(|| format!("cargo cyclonedx wrote no {}", written.display()))?;
     let bom: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out)?)?;
@@ -760,9 +769,44 @@ fn sbom(out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The `*.cdx.json` files in the source tree (outside `target/`, `vendor/` and
+/// `node_modules/`), where `cargo cyclonedx` writes its SBOMs.
+fn sbom_files() -> Result<std::collections::BTreeSet<PathBuf>> {
+    fn walk(dir: &Path, out: &mut std::collections::BTreeSet<PathBuf>) -> Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let name = entry.file_name();
+            if entry.file_type()?.is_dir() {
+                if !matches!(
+                    name.to_str(),
+                    Some("target" | "vendor" | "node_modules" | ".git")
+                ) {
+                    walk(&path, out)?;
+                }
+            } else if name.to_string_lossy().ends_with(".cdx.json") {
+                out.insert(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = std::collections::BTreeSet::new();
+    walk(&crate::root(), &mut out)?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_sbom_is_left_in_the_source_tree() {
+        let found = sbom_files().expect("walks the tree");
+        assert!(
+            found.is_empty(),
+            "`cargo cyclonedx` output left in the source tree: {found:?}"
+        );
+    }
 
     /// The final stage of the Dockerfile: its instructions, continuation lines joined.
     fn final_stage() -> Vec<(String, String)> {
