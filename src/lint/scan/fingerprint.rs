@@ -120,32 +120,24 @@ impl Fingerprints {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     fn candidates_simd(&self, text: &[u8], f: &mut impl FnMut(usize, u8) -> bool) -> Option<usize> {
         use core::arch::wasm32::{
-            u8x16_bitmask, u8x16_shr, u8x16_splat, u8x16_swizzle, u64x2, v128, v128_and,
+            u8x16_bitmask, u8x16_ne, u8x16_shr, u8x16_splat, u8x16_swizzle, v128, v128_and,
             v128_any_true,
         };
-        let table = |t: &[u8; 16]| -> v128 {
-            let half = |b: &[u8]| b.try_into().map(u64::from_le_bytes).unwrap_or(0);
-            u64x2(
-                half(t.get(..8).unwrap_or(&[])),
-                half(t.get(8..).unwrap_or(&[])),
-            )
-        };
-        let load = |at: usize| -> Option<v128> {
-            let bytes = text.get(at..at + 16)?;
-            let lo = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
-            let hi = u64::from_le_bytes(bytes.get(8..)?.try_into().ok()?);
-            Some(u64x2(lo, hi))
-        };
         let nibble = u8x16_splat(0x0f);
-        let lo: Vec<v128> = self.lo.iter().take(self.width).map(table).collect();
-        let hi: Vec<v128> = self.hi.iter().take(self.width).map(table).collect();
+        let zero = u8x16_splat(0);
+        // The nibble tables as vectors, once per call (no allocation).
+        let tables: [(v128, v128); 3] = core::array::from_fn(|i| {
+            let table = |t: &[[u8; 16]; 3]| t.get(i).and_then(|t| vector(t)).unwrap_or(zero);
+            (table(&self.lo), table(&self.hi))
+        });
+        let tables = tables.get(..self.width).unwrap_or(&[]);
         let mut at = 0;
         // A block at `at` needs `width - 1` bytes after it for the later fingerprint
         // bytes; the rest is the scalar pass's.
         while at + 16 + self.width - 1 <= text.len() {
             let mut hits = u8x16_splat(0xff);
-            for (i, (lo, hi)) in lo.iter().zip(&hi).enumerate() {
-                let Some(block) = load(at + i) else {
+            for (i, (lo, hi)) in tables.iter().enumerate() {
+                let Some(block) = text.get(at + i..).and_then(vector) else {
                     return Some(at);
                 };
                 let l = u8x16_swizzle(*lo, v128_and(block, nibble));
@@ -154,7 +146,7 @@ impl Fingerprints {
             }
             if v128_any_true(hits) {
                 let lanes = hits_to_bytes(hits);
-                let mut mask = u8x16_bitmask(core::arch::wasm32::u8x16_ne(hits, u8x16_splat(0)));
+                let mut mask = u8x16_bitmask(u8x16_ne(hits, zero));
                 while mask != 0 {
                     let lane = mask.trailing_zeros() as usize;
                     mask &= mask - 1;
@@ -208,6 +200,14 @@ impl Fingerprints {
         }
         best
     }
+}
+
+/// The first 16 bytes of `bytes` as a vector, if it has that many.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn vector(bytes: &[u8]) -> Option<core::arch::wasm32::v128> {
+    let lo = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let hi = u64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?);
+    Some(core::arch::wasm32::u64x2(lo, hi))
 }
 
 /// The 16 lanes of a vector as bytes.
