@@ -140,8 +140,10 @@ async fn client(args: &ClusterArgs, deadline_seconds: u64) -> Result<Client> {
     let timeout = std::time::Duration::from_millis(args.request_timeout_ms.max(1));
     config.default_retry = false;
     config.connect_timeout = Some(timeout);
-    config.read_timeout = Some(timeout);
-    config.write_timeout = Some(timeout);
+    // kube's read timeout counts a pooled connection's idle time against the next
+    // request; `Retrying` bounds each attempt whole instead (see `retry`).
+    config.read_timeout = None;
+    config.write_timeout = None;
     let namespace = config.default_namespace.clone();
     let inner = Client::try_from(config).context("cannot build the Kubernetes client")?;
     let budget = retry::Budget {

@@ -669,7 +669,7 @@ fn injected_faults_answer_with_status_and_are_used_up() {
 }
 
 #[test]
-fn faults_can_throttle_hang_drop_or_drop_after_applying_and_match_on_body_text() {
+fn faults_can_throttle_hang_answer_late_drop_or_drop_after_applying_and_match_on_body_text() {
     let server = sample();
     let path = format!("{HR}/alpha/helmreleases/a");
     server.inject(Fault {
@@ -699,6 +699,13 @@ fn faults_can_throttle_hang_drop_or_drop_after_applying_and_match_on_body_text()
         path_suffix: "/helmreleases/b".into(),
         times: 1,
         answer: Answer::DropAfterApply,
+        ..Fault::default()
+    });
+    server.inject(Fault {
+        method: "PATCH",
+        path_suffix: "/helmreleases/b".into(),
+        times: 1,
+        answer: Answer::Late(Duration::from_millis(300)),
         ..Fault::default()
     });
 
@@ -738,7 +745,19 @@ fn faults_can_throttle_hang_drop_or_drop_after_applying_and_match_on_body_text()
         b["metadata"]["labels"]["x"], "y",
         "applied, though unanswered"
     );
-    assert_eq!(server.faults_fired(), vec![1, 1, 1, 1]);
+
+    // A late answer is the usual answer, on a connection that stays open.
+    let mut late = Conn::open(&server);
+    let started = Instant::now();
+    let answer = late.merge_patch(
+        &format!("{HR}/alpha/helmreleases/b"),
+        &json!({"metadata": {"labels": {"late": "yes"}}}),
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["metadata"]["labels"]["late"], "yes");
+    assert_eq!(late.get("/api/v1/secrets").status, 200, "still open");
+    assert_eq!(server.faults_fired(), vec![1, 1, 1, 1, 1]);
 
     // Cleared faults answer nothing any more.
     server.inject(Fault {

@@ -382,6 +382,11 @@ impl Cluster {
     }
 
     fn recover(&self) -> Output {
+        self.recover_within(TIMEOUT_MS)
+    }
+
+    /// `recover` with `--request-timeout-ms timeout_ms`.
+    fn recover_within(&self, timeout_ms: u64) -> Output {
         let dir = self.dir.path();
         Command::new(env!("CARGO_BIN_EXE_catalyst-guard"))
             .arg("recover")
@@ -390,7 +395,7 @@ impl Cluster {
             .arg("--config")
             .arg(dir.join("config.yaml"))
             .args(["--now", NOW, "--engine", "native", "--page-size", "2"])
-            .args(["--request-timeout-ms", &TIMEOUT_MS.to_string()])
+            .args(["--request-timeout-ms", &timeout_ms.to_string()])
             .env_remove("KUBECONFIG")
             .output()
             .expect("binary runs")
@@ -753,6 +758,38 @@ fn a_status_patch_that_timed_out_once_is_retried_and_the_run_succeeds() {
             .any(|l| l["msg"] == "retrying a request" && l["reason"] == "timeout")
     );
     assert!(c.end_state_problems().is_empty());
+}
+
+/// The request timeout counts from the request. kube's `read_timeout` (hyper-timeout)
+/// starts its timer when a read first waits, which on a pooled keep-alive connection is
+/// when it goes idle, and resets it only when a read makes progress: a request sent on a
+/// connection idle for most of the timeout got only what was left of it. A CI run on
+/// 2026-12-03 saw a resume time out that way, 500 ms after its backoff began, on a
+/// 500 ms timeout. Here the connection idles through a 1 s `suspendPause` and the
+/// resume is answered after 1.2 s, well inside the 2 s timeout.
+#[test]
+fn a_request_on_a_connection_idle_for_most_of_the_timeout_still_gets_the_whole_timeout() {
+    let c = Cluster::start("v1.4.0");
+    std::fs::write(c.dir.path().join("config.yaml"), "suspendPause: 1s\n").expect("config");
+    c.server.inject(Fault {
+        times: 1,
+        answer: Answer::Late(Duration::from_millis(1200)),
+        ..Kind::ServerError.fault(Call::Resume)
+    });
+    let out = c.recover_within(2000);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        c.server.faults_fired(),
+        vec![1],
+        "the resume was answered late"
+    );
+    let retries: Vec<Value> = log_lines(&out)
+        .into_iter()
+        .filter(|l| l["msg"] == "retrying a request")
+        .collect();
+    assert!(retries.is_empty(), "nothing had to be retried: {retries:?}");
+    assert!(c.end_state_problems().is_empty(), "{stdout}");
 }
 
 #[test]

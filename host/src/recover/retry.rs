@@ -3,9 +3,16 @@
 //!
 //! kube-rs 4's default client retries 429/503/504 up to 15 times with waits of up to
 //! 1000 s and sleeps a `Retry-After` uncapped, retries nothing on 500, a timeout or a
-//! dropped connection, and has no read timeout: a hung API server would hold the Job
-//! until `activeDeadlineSeconds` kills it. So the job builds its client with kube's
-//! retry off and a read timeout, and wraps it in [`Retrying`]:
+//! dropped connection, and has no usable per-request timeout: its `read_timeout`
+//! (hyper-timeout) starts counting when a read first waits, which on a pooled keep-alive
+//! connection is when the connection goes idle, and restarts only when a read makes
+//! progress. A request sent on a connection that idled for most of that time got only
+//! what was left of it, and timed out against a server that answered well in time. So
+//! the job builds its client with kube's retry and read/write timeouts off, and wraps it
+//! in [`Retrying`]:
+//! - every attempt, from sending the request to the last byte of its answer, is bounded
+//!   by the request timeout (`--request-timeout-ms`), counted from when it is sent; the
+//!   answer is read whole inside that bound, so a body that stalls is a timeout too;
 //! - 429, 500, 502, 503 and 504 answers, a timeout and a dropped connection are tried
 //!   again, at most [`ATTEMPTS`] attempts in all;
 //! - the wait is the answer's `Retry-After` (seconds), else 250 ms doubling, capped at
@@ -39,7 +46,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 pub struct Budget {
     /// The Job's deadline (its start plus `activeDeadlineSeconds`).
     pub deadline: Instant,
-    /// The client's read timeout.
+    /// How long one attempt may take, from sending the request to the end of its answer.
     pub timeout: Duration,
 }
 
@@ -48,7 +55,7 @@ pub struct Budget {
 pub enum Transient {
     /// The answer was 429, 500, 502, 503 or 504 (with its `Retry-After`, if any).
     Status(u16, Option<Duration>),
-    /// No answer within the read timeout.
+    /// No whole answer within the request timeout.
     Timeout,
     /// The connection closed or failed without an answer.
     ConnectionLost,
@@ -157,7 +164,7 @@ pub struct Retrying {
 }
 
 impl Retrying {
-    /// Retries over `inner`, a client with kube's own retry off and a read timeout.
+    /// Retries over `inner`, a client with kube's own retry and read/write timeouts off.
     pub fn new(inner: kube::Client, budget: Budget) -> Self {
         Self { inner, budget }
     }
@@ -183,26 +190,23 @@ impl tower_service::Service<Request<Body>> for Retrying {
             loop {
                 let Some(request) = copy(&parts, &body) else {
                     // A streamed body cannot be sent twice: one attempt only.
-                    return inner.send(Request::from_parts(parts, body)).await;
+                    let request = Request::from_parts(parts, body);
+                    return exchange(&inner, request, budget.timeout)
+                        .await
+                        .map_err(|lost| lost.into_error(attempt));
                 };
-                let (failure, result) = match inner.send(request).await {
+                let (failure, result) = match exchange(&inner, request, budget.timeout).await {
                     Ok(response) => match transient_status(&response) {
                         Some(failure) => (failure, Ok(response)),
                         None => return Ok(response),
                     },
-                    Err(e) => {
-                        let timeout = timed_out(&e);
-                        let failure = if timeout {
+                    Err(lost) => {
+                        let failure = if lost.timeout {
                             Transient::Timeout
                         } else {
                             Transient::ConnectionLost
                         };
-                        let error = kube::Error::Service(Box::new(Unanswered {
-                            timeout,
-                            attempts: attempt,
-                            detail: e.to_string(),
-                        }));
-                        (failure, Err(error))
+                        (failure, Err(lost.into_error(attempt)))
                     }
                 };
                 let Some(wait) =
@@ -210,6 +214,7 @@ impl tower_service::Service<Request<Body>> for Retrying {
                 else {
                     return result;
                 };
+                drop(result);
                 let code = match failure {
                     Transient::Status(code, _) => code,
                     Transient::Timeout | Transient::ConnectionLost => 0,
@@ -223,6 +228,48 @@ impl tower_service::Service<Request<Body>> for Retrying {
             }
         })
     }
+}
+
+/// An attempt that got no whole answer.
+struct Lost {
+    /// It ran out of time (else its connection failed).
+    timeout: bool,
+    detail: String,
+}
+
+impl Lost {
+    fn into_error(self, attempts: u32) -> kube::Error {
+        kube::Error::Service(Box::new(Unanswered {
+            timeout: self.timeout,
+            attempts,
+            detail: self.detail,
+        }))
+    }
+}
+
+/// Sends `request` and reads its whole answer, all within `timeout` from now.
+async fn exchange(
+    inner: &kube::Client,
+    request: Request<Body>,
+    timeout: Duration,
+) -> Result<Response<Body>, Lost> {
+    let lost = |e: kube::Error| Lost {
+        timeout: timed_out(&e),
+        detail: e.to_string(),
+    };
+    let whole = async {
+        let (parts, body) = inner.send(request).await.map_err(lost)?.into_parts();
+        let bytes = body.collect_bytes().await.map_err(lost)?;
+        Ok(Response::from_parts(parts, Body::from(bytes)))
+    };
+    tokio::time::timeout(timeout, whole)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Lost {
+                timeout: true,
+                detail: format!("{} ms passed without a whole answer", timeout.as_millis()),
+            })
+        })
 }
 
 #[cfg(test)]

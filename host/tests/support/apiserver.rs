@@ -107,6 +107,9 @@ pub enum Answer {
     /// Read the request, then hold the connection this long without answering and
     /// close it: the client's timeout fires first. Nothing is changed.
     Hang(Duration),
+    /// Handle the request as usual (the fault's `status` is not used), but answer only
+    /// after this long: a slow API server the client should still wait for.
+    Late(Duration),
     /// Close the connection without answering; nothing is changed.
     Drop,
     /// Handle the request as usual (a write is applied), then close the connection
@@ -502,6 +505,8 @@ enum Delivery {
     Answer(Response),
     /// Hold the connection this long, then close it unanswered.
     Hang(Duration),
+    /// Write the response after this long.
+    Late(Response, Duration),
     /// Close the connection unanswered.
     Drop,
 }
@@ -524,6 +529,10 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
                         thread::sleep(time);
                         let _ = writer.shutdown(Shutdown::Both);
                         return;
+                    }
+                    Delivery::Late(response, time) => {
+                        thread::sleep(time);
+                        response
                     }
                     Delivery::Drop => {
                         let _ = writer.shutdown(Shutdown::Both);
@@ -840,6 +849,7 @@ fn handle(state: &mut State, request: &Request) -> Delivery {
                 ..status_response(status, &message)
             }),
             Answer::Hang(time) => Delivery::Hang(time),
+            Answer::Late(time) => Delivery::Late(answer_normally(state, request), time),
             Answer::Drop => Delivery::Drop,
             Answer::DropAfterApply => {
                 let _applied = answer_normally(state, request);
