@@ -34,8 +34,10 @@ const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 const CORRECTED_MESSAGE: &str =
     "auto-corrected from deployed-but-unknown-Ready by stuck-hr-recovery";
 /// The client's timeout in the cells (`--request-timeout-ms`); a hung request is held
-/// much longer.
-const TIMEOUT_MS: u64 = 500;
+/// much longer. A second leaves room for a loaded 2-core CI machine running this file's
+/// cells, up to 16 debug binaries at once: a healthy answer that came late would turn a
+/// cell's last 500 into a timeout.
+const TIMEOUT_MS: u64 = 1000;
 const HANG: Duration = Duration::from_secs(3);
 /// `Retry-After` of a throttled answer.
 const RETRY_AFTER_SECONDS: u64 = 1;
