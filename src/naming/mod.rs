@@ -2,6 +2,7 @@
 //! URL grammar, and (for recovery) Flux's Helm release-name rules.
 
 pub mod location;
+mod public_suffix;
 pub mod release;
 pub mod url;
 

@@ -89,8 +89,27 @@ pub fn ends_like_a_host(host: &str) -> bool {
         return true;
     }
     // Stand-ins elsewhere (`gitea.${CODE}.example.io`) do not hide the suffix.
-    let lower = host.to_ascii_lowercase();
-    psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known())
+    ends_in_public_suffix(&host.to_ascii_lowercase())
+}
+
+/// True if a lowercase dotted name matches some rule of the Public Suffix List. Every
+/// top-level domain but one has a rule of its own or a wildcard, so the TLD decides;
+/// under the one that has neither (`za`) only its second-level rules (`co.za`) match.
+fn ends_in_public_suffix(lower: &str) -> bool {
+    use super::public_suffix::{SECOND_LEVEL, TOP_LEVEL};
+    // A fully qualified name's root dot (`example.com.`).
+    let lower = lower.strip_suffix('.').unwrap_or(lower);
+    let mut labels = lower.rsplitn(3, '.');
+    let (Some(tld), Some(second)) = (labels.next(), labels.next()) else {
+        return false;
+    };
+    if TOP_LEVEL.binary_search(&tld).is_ok() {
+        return true;
+    }
+    let start = lower.len().saturating_sub(tld.len() + 1 + second.len());
+    lower
+        .get(start..)
+        .is_some_and(|tail| SECOND_LEVEL.binary_search(&tail).is_ok())
 }
 
 /// Checks `<service>.<location-code>.<sovereign-domain>` for a service that runs on the
@@ -261,6 +280,84 @@ pub fn check_gitea_url(url: &str, table: &LocationTable) -> Result<(), Problem> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::public_suffix::{SECOND_LEVEL, TOP_LEVEL};
+    use super::ends_in_public_suffix;
+
+    /// What the `psl` crate, the table's source, says of `name`.
+    fn psl_knows(name: &str) -> bool {
+        psl::suffix(name.as_bytes()).is_some_and(|s| s.is_known())
+    }
+
+    #[test]
+    fn the_public_suffix_table_answers_as_the_psl_crate_does() {
+        assert!(TOP_LEVEL.is_sorted() && SECOND_LEVEL.is_sorted());
+        let mut names: Vec<String> = Vec::new();
+        for tld in TOP_LEVEL {
+            names.extend([
+                format!("a.{tld}"),
+                format!("b.a.{tld}"),
+                format!("www.{tld}"),
+            ]);
+        }
+        for rule in SECOND_LEVEL {
+            let tld = rule.rsplit('.').next().unwrap_or_default();
+            names.extend([rule.to_string(), format!("a.{rule}"), format!("a.zz{rule}")]);
+            names.extend([format!("a.{tld}"), format!("a.b.{tld}")]);
+        }
+        // Every label of up to three letters, digits and hyphens, as a TLD.
+        let alphabet: Vec<char> = ('a'..='z').chain('0'..='9').chain(['-']).collect();
+        let mut labels: Vec<String> = alphabet.iter().map(char::to_string).collect();
+        for len in 2..=3 {
+            let shorter: Vec<String> = labels
+                .iter()
+                .filter(|l| l.len() == len - 1)
+                .cloned()
+                .collect();
+            for l in shorter {
+                labels.extend(alphabet.iter().map(|c| format!("{l}{c}")));
+            }
+        }
+        names.extend(labels.iter().map(|l| format!("x.{l}")));
+        // Helm values key paths, in-cluster names and near misses.
+        for name in [
+            "gitea.gitea.metrics.servicemonitor.enabled",
+            "a.comm",
+            "a.co",
+            "a.uk",
+            "a.xn--",
+            "a.xn--fiqs8s",
+            "a.中国",
+            "a.ck",
+            "www.ck",
+            "a.za",
+            "co.za",
+            "a.co.za",
+            "a.b.za",
+            "a..com",
+            "a.com.",
+            ".com",
+            "a.local",
+            "a.internal",
+            "a.example",
+            "a.test",
+        ] {
+            names.push(name.to_string());
+        }
+        let differ: Vec<&String> = names
+            .iter()
+            .filter(|n| ends_in_public_suffix(n) != psl_knows(n))
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{} differ: {:?}",
+            differ.len(),
+            &differ[..differ.len().min(20)]
+        );
+        // Both answers occur: the comparison is not vacuous.
+        assert!(names.iter().filter(|n| psl_knows(n)).count() > 4000);
+        assert!(names.iter().filter(|n| !psl_knows(n)).count() > 40000);
+    }
+
     #[test]
     fn dotted_tokens_are_hosts_only_by_public_suffix_or_stand_in() {
         let cases = [

@@ -2,6 +2,7 @@
 //!
 //! - `test`: the whole test suite, as CI runs it (installs what it needs first).
 //! - `docs [--check]`: regenerate `docs/rules.md` from the rule registry.
+//! - `gen-suffixes [--check]`: regenerate CG006's public suffix table (see `suffixes.rs`).
 //! - `bench lint`: the lint throughput benchmark (see `bench.rs`).
 //! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
 //! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
@@ -18,6 +19,7 @@ mod fuzz;
 mod plugin;
 mod policies;
 mod ship;
+mod suffixes;
 mod targets;
 mod web;
 
@@ -48,6 +50,7 @@ fn main() -> Result<()> {
         ["build-wasm", rest @ ..] => plugin::build_wasm(rest),
         ["annotate", rest @ ..] => policies::annotate(rest),
         ["gen-policies", rest @ ..] => policies::gen_policies(rest),
+        ["gen-suffixes", rest @ ..] => suffixes::run(rest),
         ["policies", rest @ ..] => policies::run(rest),
         ["web", rest @ ..] => web::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
@@ -56,7 +59,8 @@ fn main() -> Result<()> {
         ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint|recover|plugin|admit|web [...] | \
-             build-wasm | gen-policies [--settings FILE] [--check] | policies ... | web ... | \
+             build-wasm | gen-policies [--settings FILE] [--check] | gen-suffixes [--check] | \
+             policies ... | web ... | \
              fuzz [--seconds N] [TARGET] | faults | image [--verify] | dist [--verify]"
         ),
     }
@@ -111,6 +115,7 @@ fn test() -> Result<()> {
     failed += f;
     skipped += s;
     docs(true)?;
+    suffixes::run(&["--check"])?;
     // Every fuzz target briefly, from the fixtures' seeds: a regression that a known
     // input shape reaches fails CI (longer runs: `cargo xtask fuzz`).
     // A fixed seed: CI explores the same inputs first as the last local run did, so a
