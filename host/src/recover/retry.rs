@@ -12,7 +12,9 @@
 //! in [`Retrying`]:
 //! - every attempt, from sending the request to the last byte of its answer, is bounded
 //!   by the request timeout (`--request-timeout-ms`), counted from when it is sent; the
-//!   answer is read whole inside that bound, so a body that stalls is a timeout too;
+//!   answer is read whole inside that bound, so a body that stalls is a timeout too
+//!   (the job makes no watch request: a watch through this layer would end at the
+//!   timeout);
 //! - 429, 500, 502, 503 and 504 answers, a timeout and a dropped connection are tried
 //!   again, at most [`ATTEMPTS`] attempts in all;
 //! - the wait is the answer's `Retry-After` (seconds), else 250 ms doubling, capped at
