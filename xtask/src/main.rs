@@ -80,6 +80,25 @@ pub fn run(program: &str, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Runs a command in the repository root and returns its standard output, failing
+/// with its name and standard error if it fails.
+pub fn capture(program: &str, args: &[&str]) -> Result<Vec<u8>> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .with_context(|| format!("cannot run `{program}`"))?;
+    if !out.status.success() {
+        bail!(
+            "`{program} {}` failed ({}): {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(out.stdout)
+}
+
 /// Seconds per fuzz target in `cargo xtask test`.
 const FUZZ_SECONDS_IN_TEST: u64 = 20;
 /// libFuzzer's `-seed` in `cargo xtask test`.

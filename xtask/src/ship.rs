@@ -644,18 +644,7 @@ pub fn dist(args: &[&str]) -> Result<()> {
     let tarball = crate::web::pack()?;
     copy(&tarball, &out(3), 0o644)?;
     for (i, dir) in [(4, "deploy"), (5, "deploy/admission")] {
-        let rendered = Command::new("kubectl")
-            .arg("kustomize")
-            .arg(crate::root().join(dir))
-            .output()
-            .context("cannot run kubectl")?;
-        if !rendered.status.success() {
-            bail!(
-                "`kubectl kustomize {dir}` failed: {}",
-                String::from_utf8_lossy(&rendered.stderr)
-            );
-        }
-        std::fs::write(out(i), rendered.stdout)?;
+        std::fs::write(out(i), crate::capture("kubectl", &["kustomize", dir])?)?;
     }
     if archive != out(6) {
         bail!(

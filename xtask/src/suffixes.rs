@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::root;
+use crate::{capture, root};
 
 /// Where the table goes.
 const OUT: &str = "src/naming/public_suffix.rs";
@@ -50,19 +50,12 @@ pub fn run(args: &[&str]) -> Result<()> {
 
 /// The version of the `psl` crate in the lock file and its `data/rules.txt`.
 fn psl_rules() -> Result<(String, PathBuf)> {
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .current_dir(root())
-        .output()
-        .context("cannot run `cargo metadata`")?;
-    if !out.status.success() {
-        bail!(
-            "`cargo metadata` failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let out = capture(
+        env!("CARGO"),
+        &["metadata", "--format-version", "1", "--locked"],
+    )?;
     let metadata: Value =
-        serde_json::from_slice(&out.stdout).context("`cargo metadata` printed no JSON")?;
+        serde_json::from_slice(&out).context("`cargo metadata` printed no JSON")?;
     let package = metadata["packages"]
         .as_array()
         .and_then(|p| p.iter().find(|p| p["name"] == "psl"))
@@ -80,21 +73,17 @@ fn psl_rules() -> Result<(String, PathBuf)> {
 
 /// The Rust source of the table for `rules` (one rule per line, as `psl` ships them).
 fn generate(rules: &str, version: &str) -> Result<String> {
-    // TLD -> whether a rule makes every name under it match (`com`, `*.ck`).
-    let mut tlds: BTreeMap<String, bool> = BTreeMap::new();
+    // TLD -> its rules, with their line numbers.
     let mut under: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
     for (index, line) in rules.lines().enumerate() {
         let rule = line.trim();
         if rule.is_empty() || rule.starts_with("//") {
             continue;
         }
-        let labels: Vec<&str> = rule.split('.').collect();
-        let tld = labels.last().copied().unwrap_or_default().to_lowercase();
+        let tld = rule.rsplit('.').next().unwrap_or_default().to_lowercase();
         if tld.is_empty() || tld.starts_with(['*', '!']) {
             bail!("line {}: rule `{rule}` has no top-level domain", index + 1);
         }
-        let whole = labels.len() == 1 || (labels.len() == 2 && labels[0] == "*");
-        *tlds.entry(tld.clone()).or_default() |= whole;
         under
             .entry(tld)
             .or_default()
@@ -102,13 +91,17 @@ fn generate(rules: &str, version: &str) -> Result<String> {
     }
     let mut top = BTreeSet::new();
     let mut second = BTreeSet::new();
-    for (tld, whole) in &tlds {
-        if *whole {
+    for (tld, rules) in &under {
+        // A rule that makes every name under the TLD match: `com`, `*.ck`.
+        if rules
+            .iter()
+            .any(|(_, rule)| *rule == *tld || rule.strip_prefix("*.") == Some(tld))
+        {
             top.insert(tld.clone());
             top.insert(ascii(tld)?);
             continue;
         }
-        for (line, rule) in &under[tld] {
+        for (line, rule) in rules {
             let labels: Vec<&str> = rule.split('.').collect();
             if labels.len() != 2 || rule.contains(['*', '!']) {
                 bail!(
