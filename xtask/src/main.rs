@@ -8,6 +8,7 @@
 //! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
 //! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
 //! - `faults`: the API fault matrix of `recover`, printed (see `faults.rs`).
+//! - `imports [--check] [--root DIR]`: each crate's import circles and largest file (see `imports.rs`).
 //! - `image [--verify]`, `dist [--verify]`: the OCI image and the release artifacts
 //!   (see `ship/`).
 //!
@@ -23,6 +24,7 @@ mod docs;
 mod faults;
 mod fixtures;
 mod fuzz;
+mod imports;
 mod paths;
 mod plugin;
 mod policies;
@@ -56,13 +58,14 @@ fn main() -> Result<()> {
         ["web", rest @ ..] => web::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["faults", rest @ ..] => faults::run(rest),
+        ["imports", rest @ ..] => imports::run(rest),
         ["image", rest @ ..] => ship::image(rest),
         ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint|recover|plugin|admit|web [...] | \
              build-wasm | gen-policies [--settings FILE] [--check] | gen-suffixes [--check] | \
              policies ... | web ... | \
-             fuzz [--seconds N] [TARGET] | faults | image [--verify] | dist [--verify]"
+             fuzz [--seconds N] [TARGET] | faults | imports [--check] [--root DIR] | image [--verify] | dist [--verify]"
         ),
     }
 }
