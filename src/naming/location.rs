@@ -131,6 +131,18 @@ pub struct Location {
     pub env: &'static str,
 }
 
+impl Location {
+    /// The same code on the management building block, where Gitea and the host-level
+    /// Flux run (`hfrp` -> `hfmp`).
+    pub fn on_management(&self) -> String {
+        self.code
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i == 2 { MANAGEMENT } else { c })
+            .collect()
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -152,11 +152,7 @@ fn host_problem(host: &str, table: &LocationTable) -> Option<(String, String)> {
         Ok(loc) if loc.building_block.code == MANAGEMENT => None,
         Ok(loc) => {
             let domain = domain();
-            let fixed: String = code
-                .chars()
-                .enumerate()
-                .map(|(i, c)| if i == 2 { MANAGEMENT } else { c })
-                .collect();
+            let fixed = loc.on_management();
             let label = if service == "gitea" { "Gitea" } else { service };
             Some((
                 format!("host `{host}` uses location code `{code}` = {loc}: {label} runs on mgt"),

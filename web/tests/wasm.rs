@@ -3,7 +3,7 @@
 //!
 //! These call the `#[wasm_bindgen]` functions with `JsValue` arguments, so the argument
 //! checks, the thrown errors and the JSON round trip are what is tested; the decisions
-//! themselves are the core's and are tested natively in `src/api.rs` and the core.
+//! themselves are the core's and are tested natively in `src/api/` and the core.
 #![cfg(target_arch = "wasm32")]
 
 use catalyst_guard::lint::{Config, RULES, SourceFile};
