@@ -285,6 +285,40 @@ fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
+/// A settings file that cannot be used: what is wrong, naming the file and the line
+/// or field.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsFileError(pub String);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::fmt::Display for SettingsFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Reads a settings file (YAML, the Kubewarden settings shape) and validates it as the
+/// policy's `validate_settings` does. `path` names the file in errors. Native only: the
+/// build tools (`policy-tool gen-policies`) read the file; the policy gets JSON.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_file(path: &str, text: &str) -> Result<(serde_json::Value, Config), SettingsFileError> {
+    let value: serde_json::Value = match serde_yaml::from_str::<Option<serde_json::Value>>(text) {
+        Ok(v) => v.unwrap_or(serde_json::Value::Null),
+        Err(e) => {
+            let at = e
+                .location()
+                .map(|l| format!(":{}:{}", l.line(), l.column()))
+                .unwrap_or_default();
+            return Err(SettingsFileError(format!("{path}{at}: {e}")));
+        }
+    };
+    let json = value.to_string();
+    let cfg =
+        Settings::parse(json.as_bytes()).map_err(|e| SettingsFileError(format!("{path}: {e}")))?;
+    Ok((value, cfg))
+}
+
 #[cfg(test)]
 mod tests {
     use rstest::rstest;
