@@ -6,33 +6,26 @@
 //! and never a panic (which traps the WebAssembly instance). Messages never echo more
 //! than a bounded slice of the input, so a hostile payload cannot make a huge reply.
 //!
-//! On UPDATE, a violation that the old object already had, in a field whose value did
-//! not change, is let through with a warning: a legacy object that predates the policy
-//! (or a Blueprint that moved on) must stay editable, for example to fix a different
-//! field or to suspend it. Changing the offending field to another bad value is
-//! rejected as usual.
+//! Reading the request is `request.rs`; the answers and their bounds are
+//! `response.rs`; on UPDATE, letting through what the old object already had is
+//! `update.rs`. What stays here is the order: read, check the object, forgive the
+//! old object's violations, answer.
+
+mod request;
+mod response;
+mod update;
 
 use std::collections::HashMap;
 
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::objects::{Kind, Object};
 use crate::rules::{self, BlueprintVersion, Findings, Violation, clip};
 use crate::settings::{Config, Settings};
-
-/// HTTP status for a request that breaks a rule (Forbidden, as the API server would
-/// answer for a denied request; also what the ValidatingAdmissionPolicy twin uses).
-pub const CODE_VIOLATION: u16 = 403;
-/// HTTP status for a request this policy cannot read (Bad Request).
-pub const CODE_MALFORMED: u16 = 400;
-/// HTTP status when the policy's own settings are unusable (Internal Server Error).
-pub const CODE_SETTINGS: u16 = 500;
-
-/// Longest message returned, in bytes; violations are cut off beyond it.
-const MAX_MESSAGE_BYTES: usize = 4096;
+use request::Early;
+pub use response::{CODE_MALFORMED, CODE_SETTINGS, CODE_VIOLATION};
+use response::{accept, cap, clip_error, reject, response};
 
 /// Reads a Blueprint's version from wherever the caller can (the cluster, in the
 /// policy; a table, in tests). Called at most once per chart name per request.
@@ -72,104 +65,6 @@ pub fn blueprint_version(
     }
 }
 
-/// The Kubewarden `ValidationRequest` envelope, borrowing the objects unparsed.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, default)]
-    settings: Option<&'a RawValue>,
-    #[serde(borrow)]
-    request: Request<'a>,
-}
-
-/// The parts of Kubernetes' AdmissionRequest the policy reads.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Request<'a> {
-    #[serde(default)]
-    kind: GroupVersionKind,
-    #[serde(default)]
-    operation: String,
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    sub_resource: Option<String>,
-    #[serde(borrow, default)]
-    object: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    old_object: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize, Default)]
-struct GroupVersionKind {
-    #[serde(default)]
-    group: String,
-    #[serde(default)]
-    version: String,
-    #[serde(default)]
-    kind: String,
-}
-
-/// `apiVersion` and `kind` of an object, used when the request's `kind` is empty.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TypeMeta {
-    #[serde(default)]
-    api_version: String,
-    #[serde(default)]
-    kind: String,
-}
-
-fn response(
-    accepted: bool,
-    message: Option<String>,
-    code: Option<u16>,
-    warnings: Vec<String>,
-) -> ValidationResponse {
-    ValidationResponse {
-        accepted,
-        message,
-        code,
-        mutated_object: None,
-        audit_annotations: None,
-        warnings: (!warnings.is_empty()).then_some(warnings),
-    }
-}
-
-fn reject(code: u16, message: String) -> ValidationResponse {
-    response(false, Some(cap(message)), Some(code), Vec::new())
-}
-
-fn accept(warnings: Vec<String>) -> ValidationResponse {
-    response(true, None, None, warnings)
-}
-
-/// Bounds a message (at a character boundary).
-fn cap(mut message: String) -> String {
-    if message.len() > MAX_MESSAGE_BYTES {
-        let mut end = MAX_MESSAGE_BYTES;
-        while !message.is_char_boundary(end) {
-            end -= 1;
-        }
-        message.truncate(end);
-        message.push_str("\n… (message truncated)");
-    }
-    message
-}
-
-/// Describes a serde error without the payload: position for syntax errors, path for
-/// type errors. serde's type errors quote the offending value, so clip it.
-fn describe(err: serde_path_to_error::Error<serde_json::Error>) -> String {
-    let (path, message) = crate::objects::error_path(err);
-    let message = clip(&message);
-    if path.is_empty() {
-        message
-    } else {
-        format!("`{path}`: {message}")
-    }
-}
-
 /// `validate_settings`: are these settings usable?
 pub fn validate_settings(payload: &[u8]) -> SettingsValidationResponse {
     match Settings::parse(payload) {
@@ -187,164 +82,35 @@ pub fn validate_settings(payload: &[u8]) -> SettingsValidationResponse {
     }
 }
 
-fn clip_error(s: &str) -> String {
-    // Settings errors quote the operator's own values; bound them all the same.
-    if s.len() > 1024 {
-        clip(s)
-    } else {
-        s.to_string()
-    }
-}
-
 /// `validate`: admit or reject one request. `blueprints` is asked only in
 /// context-aware mode, at most once per chart name.
 pub fn validate(payload: &[u8], blueprints: &mut dyn BlueprintSource) -> ValidationResponse {
-    let de = &mut serde_json::Deserializer::from_slice(payload);
-    let envelope: Envelope<'_> = match serde_path_to_error::deserialize(de) {
-        Ok(e) => e,
-        Err(e) => {
-            return reject(
-                CODE_MALFORMED,
-                format!("cannot read the admission request: {}", describe(e)),
-            );
-        }
+    let req = match request::read(payload) {
+        Ok(req) => req,
+        Err(Early::Accept) => return accept(Vec::new()),
+        Err(Early::Reject(code, message)) => return reject(code, message),
     };
-    let cfg = match envelope.settings {
-        None => Config::default(),
-        Some(raw) => match Settings::parse(raw.get().as_bytes()) {
-            Ok(cfg) => cfg,
-            Err(e) => {
-                return reject(
-                    CODE_SETTINGS,
-                    format!(
-                        "the policy's settings are invalid: {}",
-                        clip_error(&e.to_string())
-                    ),
-                );
-            }
-        },
-    };
-    let req = envelope.request;
-    match req.operation.as_str() {
-        "CREATE" | "UPDATE" => {}
-        // Nothing to check on a deletion or a connect; the shipped rules never send them.
-        "DELETE" | "CONNECT" => return accept(Vec::new()),
-        other => {
-            return reject(
-                CODE_MALFORMED,
-                format!(
-                    "cannot read the admission request: `request.operation` is `{}`, expected CREATE or UPDATE",
-                    clip(other)
-                ),
-            );
-        }
-    }
-    if req.sub_resource.as_deref().is_some_and(|s| !s.is_empty()) {
-        // A status (or other subresource) write cannot change what the rules read.
-        return accept(Vec::new());
-    }
-    let Some(object) = req.object.filter(|o| o.get() != "null") else {
-        return reject(
-            CODE_MALFORMED,
-            "cannot read the admission request: `request.object` is missing".to_string(),
-        );
-    };
-    let (group, kind_name) = if req.kind.kind.is_empty() {
-        match serde_json::from_str::<TypeMeta>(object.get()) {
-            Ok(t) => (
-                t.api_version
-                    .rsplit_once('/')
-                    .map(|(g, _)| g.to_string())
-                    .unwrap_or_default(),
-                t.kind,
-            ),
-            Err(_) => (String::new(), String::new()),
-        }
-    } else {
-        (req.kind.group.clone(), req.kind.kind.clone())
-    };
-    let Some(kind) = Kind::of(&group, &kind_name) else {
-        let gvk = match (group.as_str(), req.kind.version.as_str()) {
-            ("", "") => kind_name.clone(),
-            ("", v) => format!("{v}/{kind_name}"),
-            (g, "") => format!("{g}/{kind_name}"),
-            (g, v) => format!("{g}/{v}/{kind_name}"),
-        };
-        return reject(
-            CODE_MALFORMED,
-            format!(
-                "unexpected kind `{}`: this policy validates Flux GitRepository, HelmRelease and Kustomization objects and Catalyst Blueprints",
-                clip(&gvk)
-            ),
-        );
-    };
-    let new = match Object::from_json(kind, object.get()) {
-        Ok(o) => o,
-        Err(e) => {
-            return reject(
-                CODE_MALFORMED,
-                format!(
-                    "cannot read the {} in `request.object`: {}",
-                    kind.name(),
-                    clip(&e)
-                ),
-            );
-        }
-    };
-    let namespace = new
-        .meta()
-        .namespace
-        .clone()
-        .or(req.namespace)
-        .filter(|n| !n.is_empty());
-    if let Some(ns) = &namespace
-        && cfg.is_exempt(ns)
-    {
-        return accept(Vec::new());
-    }
-    let name = new
-        .meta()
-        .name
-        .clone()
-        .or(req.name)
-        .filter(|n| !n.is_empty());
-    let subject = subject(kind, namespace.as_deref(), name.as_deref());
+    let subject = subject(req.kind, req.namespace.as_deref(), req.name.as_deref());
 
     let mut cache: HashMap<String, BlueprintVersion> = HashMap::new();
-    let bp_namespace = cfg.blueprint_namespace.clone();
+    let bp_namespace = req.cfg.blueprint_namespace.clone();
     let mut lookup = |chart: &str| -> BlueprintVersion {
         cache
             .entry(chart.to_string())
             .or_insert_with(|| blueprints.version(chart, bp_namespace.as_deref()))
             .clone()
     };
-    let findings = check(&subject, &new, &cfg, &mut lookup);
+    let findings = check(&subject, &req.object, &req.cfg, &mut lookup);
     if findings.violations.is_empty() {
         return accept(findings.notes);
     }
 
     // Grandfather violations the old object already had in an unchanged field.
-    let old = if req.operation == "UPDATE" {
-        req.old_object
-            .filter(|o| o.get() != "null")
-            .and_then(|o| Object::from_json(kind, o.get()).ok())
-    } else {
-        None
-    };
-    let old_violations = old
-        .map(|o| check(&subject, &o, &cfg, &mut lookup).violations)
+    let old_violations = req
+        .old()
+        .map(|o| check(&subject, &o, &req.cfg, &mut lookup).violations)
         .unwrap_or_default();
-    let (legacy, fresh): (Vec<Violation>, Vec<Violation>) = findings
-        .violations
-        .into_iter()
-        .partition(|v| old_violations.iter().any(|o| rules::same_violation(o, v)));
-    let mut warnings = findings.notes;
-    warnings.extend(legacy.iter().map(|v| {
-        format!(
-            "{} {}: {} (already so before this update; accepted so the object stays editable)",
-            v.rule.code, v.rule.name, v.message
-        )
-    }));
+    let (warnings, fresh) = update::grandfather(findings, &old_violations);
     if fresh.is_empty() {
         return accept(warnings.into_iter().map(cap).collect());
     }
