@@ -22,16 +22,31 @@ use crate::fixtures::{sorted_dir, text_files, write_snapshot};
 use crate::paths::{root, target_dir};
 use crate::process;
 
-/// Every target, in the order they run.
-pub const TARGETS: &[&str] = &[
-    "lint_tree",
-    "config",
-    "decide",
-    "admission",
-    "plugin_boundary",
-    "web_api",
-    "gitea_url_cel",
-];
+/// Every target, in the order they run: the `[[bin]]`s of `fuzz/Cargo.toml`, so a
+/// target added there runs here (and in `cargo xtask test`) without a second list.
+pub fn targets() -> Result<Vec<String>> {
+    let manifest = root().join("fuzz/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .with_context(|| format!("cannot read {}", manifest.display()))?;
+    Ok(bin_names(&text))
+}
+
+/// The `name`s of a manifest's `[[bin]]` tables, in order.
+fn bin_names(manifest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_bin = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin
+            && let Some(value) = line.strip_prefix("name").map(str::trim)
+            && let Some(value) = value.strip_prefix('=')
+        {
+            out.push(value.trim().trim_matches('"').to_string());
+        }
+    }
+    out
+}
 
 /// What one run reported.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -48,8 +63,9 @@ pub struct Stats {
 
 /// `cargo xtask fuzz ...`.
 pub fn run(args: &[&str]) -> Result<()> {
+    let all = targets()?;
     let mut seconds = 60u64;
-    let mut targets: Vec<&str> = Vec::new();
+    let mut chosen: Vec<String> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match *a {
@@ -60,22 +76,22 @@ pub fn run(args: &[&str]) -> Result<()> {
                     .parse()
                     .context("--seconds needs a number")?;
             }
-            t if TARGETS.contains(&t) => targets.push(t),
+            t if all.iter().any(|a| a == t) => chosen.push(t.to_string()),
             other => bail!(
                 "unknown fuzz target or option `{other}` (targets: {})",
-                TARGETS.join(", ")
+                all.join(", ")
             ),
         }
     }
-    if targets.is_empty() {
-        targets = TARGETS.to_vec();
+    if chosen.is_empty() {
+        chosen = all;
     }
-    run_targets(&targets, seconds, None)
+    run_targets(&chosen, seconds, None)
 }
 
 /// Runs `targets` for `seconds` each (installing the toolchain first); `Err` if any
 /// crashed. `cargo xtask test` calls this with a short time per target.
-pub fn run_targets(targets: &[&str], seconds: u64, seed: Option<u32>) -> Result<()> {
+pub fn run_targets(targets: &[String], seconds: u64, seed: Option<u32>) -> Result<()> {
     ensure_toolchain()?;
     write_seeds()?;
     let mut crashed = Vec::new();
@@ -83,9 +99,9 @@ pub fn run_targets(targets: &[&str], seconds: u64, seed: Option<u32>) -> Result<
     for target in targets {
         let (stats, ok) = run_one(target, seconds, seed)?;
         if !ok {
-            crashed.push(*target);
+            crashed.push(target.as_str());
         }
-        table.push((*target, stats, ok));
+        table.push((target, stats, ok));
     }
     println!("fuzz: {seconds} s per target (cargo xtask fuzz --seconds {seconds})");
     for (target, s, ok) in &table {
@@ -385,6 +401,27 @@ fn join(files: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_targets_are_the_fuzz_crates_bins_and_each_has_its_file() {
+        let targets = targets().expect("reads fuzz/Cargo.toml");
+        assert_eq!(targets.first().map(String::as_str), Some("lint_tree"));
+        let mut files: Vec<String> = sorted_dir(&root().join("fuzz/fuzz_targets"))
+            .expect("lists fuzz_targets")
+            .iter()
+            .filter_map(|p| Some(p.file_stem()?.to_string_lossy().into_owned()))
+            .collect();
+        files.sort();
+        let mut sorted = targets.clone();
+        sorted.sort();
+        assert_eq!(sorted, files);
+        assert_eq!(
+            bin_names(
+                "[lib]\nname = \"x\"\n[[bin]]\nname = \"a\"\n\n[[bin]]\nname = \"b\"\n[profile.release]\n"
+            ),
+            ["a", "b"]
+        );
+    }
 
     #[test]
     fn libfuzzer_status_and_final_stats_are_read() {
