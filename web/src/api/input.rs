@@ -49,9 +49,16 @@ pub fn parse_config(source: Option<&ConfigSource>) -> Result<Config, FieldError>
     match source {
         None => Ok(Config::default()),
         Some(ConfigSource::Yaml(text)) => Config::parse(text).map_err(|e| {
+            // The core names a whole-file error `(file)`; here the input is `config`,
+            // which the error already names.
+            let field = if e.field.starts_with('(') {
+                String::new()
+            } else {
+                format!("`{}`: ", e.field)
+            };
             FieldError::new(
                 "config",
-                format!("{}:{}: `{}`: {}", e.line, e.col, e.field, e.message),
+                format!("{}:{}: {field}{}", e.line, e.col, e.message),
             )
         }),
         Some(ConfigSource::Object(json)) => Config::parse(json).map_err(|e| {
@@ -125,6 +132,18 @@ mod tests {
         let ok = ConfigSource::Object(r#"{"rules":{"retired-term":false}}"#.into());
         let c = parse_config(Some(&ok)).expect("valid");
         assert!(!c.is_enabled(&catalyst_guard::lint::rules::retired_term::META));
+    }
+
+    #[test]
+    fn a_yaml_config_that_does_not_parse_is_named_config_not_a_placeholder() {
+        for text in ["rules: [\n", "a: 1\n---\nb: 2\n"] {
+            let e = parse_config(Some(&ConfigSource::Yaml(text.into()))).expect_err(text);
+            assert_eq!(e.field, "config");
+            assert!(!e.to_string().contains("(file)"), "{e}");
+            assert!(e.to_string().starts_with("`config`: "), "{e}");
+        }
+        let e = parse_config(Some(&ConfigSource::Yaml("rules: [\n".into()))).expect_err("bad");
+        assert!(e.message.contains("invalid YAML"), "{e}");
     }
 
     #[test]
