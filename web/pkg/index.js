@@ -56,21 +56,70 @@ async function readWasmFile(url) {
   }
 }
 
-/** Explains the failures users meet, keeping the original as `cause`. */
-function explain(e) {
+/** What a value is, for a message: `a string`, `an ArrayBuffer`, `null`. */
+function kindOf(value) {
+  if (value === null || value === undefined) return String(value);
+  const name = typeof value === 'object' ? Object.prototype.toString.call(value).slice(8, -1) : typeof value;
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+/** The first bytes of `value` in hex, if it is bytes. */
+function leadingBytes(value) {
+  const tag = Object.prototype.toString.call(value);
+  let bytes;
+  if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, Math.min(4, value.byteLength));
+  else if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') bytes = new Uint8Array(value, 0, Math.min(4, value.byteLength));
+  else return null;
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+const ACCEPTED = "a URL, a Response, the module's bytes (an ArrayBuffer or a typed array) or a WebAssembly.Module";
+const SAME_VERSION = `help: pass \`${WASM_FILE}\` of this very package (the glue and the .wasm are built together)`;
+const VITE_HELP =
+  `help: with a Vite dev server older than Vite 8, add \`optimizeDeps: { exclude: ['${PACKAGE}'] }\` to vite.config; ` +
+  `elsewhere serve \`${WASM_FILE}\` next to the module or pass its URL: \`init({ module_or_path: url })\``;
+
+/**
+ * Explains the failures users meet, keeping the original as `cause`. `fn` is the
+ * function called (`init`, `initSync`); `given` is the module argument as the caller
+ * gave it (`undefined`: the `.wasm` next to the module).
+ */
+function explain(e, fn, given) {
   const message = String(e?.message ?? e);
-  if (/magic word|expected magic/i.test(message)) {
+  const name = e?.name;
+  const start = leadingBytes(given);
+  if (name === 'CompileError' && /magic word|expected magic/i.test(message)) {
+    if (start === null) {
+      return new Error(
+        `\`${fn}\`: the .wasm request returned something that is not WebAssembly (often the app's HTML page): ${message}\n${VITE_HELP}`,
+        { cause: e },
+      );
+    }
+    // Bytes starting with `<` are a page, as a dev server answers for a missing asset.
+    const html = start.startsWith('3c') || /^(20|0a|0d|09) /.test(start);
     return new Error(
-      `the .wasm request returned something that is not WebAssembly (often the app's HTML page): ${message}\n` +
-        `help: with a Vite dev server older than Vite 8, add \`optimizeDeps: { exclude: ['${PACKAGE}'] }\` to vite.config; ` +
-        `elsewhere serve \`${WASM_FILE}\` next to the module or pass its URL: \`init({ module_or_path: url })\``,
+      `\`${fn}\`: the bytes given are not WebAssembly: they start with \`${start}\`, not \`00 61 73 6d\`${html ? ' (an HTML page?)' : ''}\n${html ? VITE_HELP : SAME_VERSION}`,
       { cause: e },
     );
+  }
+  if (name === 'CompileError') {
+    return new Error(`\`${fn}\`: the bytes given are not a valid WebAssembly module (${message})\n${SAME_VERSION}`, { cause: e });
+  }
+  if (name === 'LinkError' || (name === 'TypeError' && /\bimport\b/i.test(message))) {
+    return new Error(`\`${fn}\`: the WebAssembly module is not this package's: ${message}\n${SAME_VERSION}`, { cause: e });
+  }
+  if (name === 'TypeError' && /argument|buffer source|must be/i.test(message)) {
+    return new Error(`\`${fn}\`: expected ${ACCEPTED}, got ${kindOf(given)}\nhelp: ${PASS_THE_BYTES}`, { cause: e });
   }
   if (isNode() && /fetch failed|not implemented|unknown scheme/i.test(message)) {
     return new Error(`cannot fetch the WebAssembly module in Node: ${message}\nhelp: ${PASS_THE_BYTES}`, { cause: e });
   }
   return e;
+}
+
+/** The module argument inside `{ module_or_path }` / `{ module }`, or the argument itself. */
+function unwrap(arg, key) {
+  return arg !== null && typeof arg === 'object' && Object.getPrototypeOf(arg) === Object.prototype ? arg[key] : arg;
 }
 
 /**
@@ -98,7 +147,7 @@ export default function init(moduleOrPath) {
       ready = true;
       return exports;
     } catch (e) {
-      throw explain(e);
+      throw explain(e, 'init', unwrap(moduleOrPath, 'module_or_path'));
     }
   })();
   loading = load;
@@ -111,7 +160,12 @@ export default function init(moduleOrPath) {
 
 /** Instantiates the module synchronously from its bytes or a `WebAssembly.Module`. */
 export function initSync(module) {
-  const exports = glueInitSync(module);
+  let exports;
+  try {
+    exports = glueInitSync(module);
+  } catch (e) {
+    throw explain(e, 'initSync', unwrap(module, 'module'));
+  }
   ready = true;
   return exports;
 }
