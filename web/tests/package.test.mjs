@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
+import { DOCUMENTS, figure, measure, rewrite } from '../scripts/sizes.mjs';
 import { PKG, loadPackage } from './load-pkg.mjs';
 
 const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
@@ -69,4 +70,58 @@ test('the module exports exactly the documented API', async () => {
   const finding = mod.checkObject(repo).findings[0];
   assert.equal(finding.code, 'CG005', 'checkObject runs the core object rules');
   assert.ok(finding.message.includes('`') && !finding.messageText.includes('`'), finding.messageText);
+});
+
+test('the glue takes TextDecoder and TextEncoder from text-coding.js, not the globals', () => {
+  const glue = readFileSync(join(PKG, GLUE), 'utf8');
+  assert.equal(glue.split('\n')[0], "import { TextDecoder, TextEncoder } from './text-coding.js';");
+  assert.match(glue, /new TextDecoder\(/, 'the glue still decodes text (else the import is dead)');
+  assert.ok(manifest.files.includes('text-coding.js'), 'text-coding.js is packed');
+});
+
+test('the READMEs state the .wasm sizes of this build', () => {
+  const sizes = measure();
+  for (const doc of DOCUMENTS) {
+    const { stale, marks } = rewrite(readFileSync(doc, 'utf8'), sizes);
+    assert.ok(marks >= 2, `${doc.pathname} marks its raw and gzipped sizes`);
+    assert.deepEqual(stale, [], `${doc.pathname} is stale: run \`cargo xtask web sizes\``);
+  }
+  assert.equal(figure(95 * 1024 + 100), '95 KiB');
+  assert.equal(figure(97.6 * 1024), '100 KiB');
+});
+
+test('the shipped .wasm has no name section', () => {
+  const bytes = readFileSync(join(PKG, 'catalyst_guard_web_bg.wasm'));
+  const custom = [];
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[at++];
+      value += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (b < 0x80) return value;
+    }
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 0) {
+      const length = leb();
+      custom.push(bytes.subarray(at, at + length).toString('utf8'));
+    }
+    at = end;
+  }
+  assert.equal(at, bytes.length, 'the sections end with the module');
+  assert.ok(!custom.includes('name'), `custom sections: ${custom}`);
+});
+
+test('the entry point wraps every function the glue exports, and nothing else', () => {
+  const names = (file, pattern) => [...readFileSync(join(PKG, file), 'utf8').matchAll(pattern)].map((m) => m[1]).sort();
+  const glue = names(GLUE, /^export function (\w+)\(/gm).filter((n) => n !== 'initSync');
+  const entry = names(manifest.main, /^export function (\w+)\(/gm).filter((n) => n !== 'initSync');
+  assert.deepEqual(entry, glue, 'index.js must wrap each export of the glue (index.d.ts re-exports all their types)');
+  assert.deepEqual(entry, [...EXPORTS].sort());
 });

@@ -4,7 +4,8 @@
 // still maintained (with the README's `optimizeDeps.exclude` line), and Vite 8, the
 // newest (without it). Each app is loaded in headless Chromium from its dev server and
 // from its production build, and must show the first lint result; the Vite 8 app also
-// runs its own vitest + jsdom test, which imports the package the documented way.
+// runs its own vitest + jsdom tests, which import the package the documented way (one
+// of them is the package README's vitest snippet, as printed).
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -130,7 +131,7 @@ for (const name of ['vite6', 'vite8']) {
   });
 }
 
-test('vite8: the app\'s own vitest + jsdom tests pass with `await init()` and no arguments', () => {
+test('vite8: the app\'s own vitest + jsdom tests and the README\'s vitest snippet pass with `await init()` and no arguments', () => {
   const app = join(APPS, 'vite8');
   rmSync(join(app, 'vitest.json'), { force: true });
   const run = spawnSync(process.execPath, [join(app, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=json', '--outputFile=vitest.json'], {
@@ -140,6 +141,6 @@ test('vite8: the app\'s own vitest + jsdom tests pass with `await init()` and no
   const report = JSON.parse(readFileSync(join(app, 'vitest.json'), 'utf8'));
   const failures = report.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status !== 'passed').map((a) => `${a.title}: ${a.failureMessages.join('\n')}`));
   assert.deepEqual(failures, [], run.stderr);
-  assert.equal(report.numPassedTests, 3);
+  assert.equal(report.numPassedTests, 4);
   assert.equal(run.status, 0, run.stderr);
 });
