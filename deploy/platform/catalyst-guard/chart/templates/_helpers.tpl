@@ -26,3 +26,31 @@ The image: `global.imageRegistry` (the platform's registry proxy) wins over
 {{- printf "%s:%s" $repository (.Values.image.tag | default .Chart.AppVersion | toString) -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+Seconds of a Go-style duration the values schema admits (`90s`, `5m`, `1h30m`).
+*/}}
+{{- define "catalyst-guard.seconds" -}}
+{{- $d := toString . -}}
+{{- $h := regexFind "[0-9]+h" $d | trimSuffix "h" | default "0" | int64 -}}
+{{- $m := regexFind "[0-9]+m" $d | trimSuffix "m" | default "0" | int64 -}}
+{{- $s := regexFind "[0-9]+s" $d | trimSuffix "s" | default "0" | int64 -}}
+{{- add (mul $h 3600) (mul $m 60) $s -}}
+{{- end }}
+
+{{/*
+The job refuses a suspend pause over 5m, or one that with 30 s for the API calls does
+not fit in the Job's deadline (it would be killed with HelmReleases left suspended):
+refuse both at install time instead, where someone is watching. 5s is the job's
+default pause. host/tests/chart.rs checks that both rules agree with the job's.
+*/}}
+{{- define "catalyst-guard.checkDeadline" -}}
+{{- $pause := include "catalyst-guard.seconds" (.Values.config.suspendPause | default "5s") | int64 -}}
+{{- $deadline := .Values.activeDeadlineSeconds | int64 -}}
+{{- if gt $pause 300 -}}
+{{- fail (printf "config.suspendPause `%s` is longer than 5m" (.Values.config.suspendPause | toString)) -}}
+{{- end -}}
+{{- if gt (add $pause 30) $deadline -}}
+{{- fail (printf "config.suspendPause `%s` plus 30s for the API calls does not fit in activeDeadlineSeconds `%d`: shorten the pause or raise the deadline" (.Values.config.suspendPause | toString) $deadline) -}}
+{{- end -}}
+{{- end }}
