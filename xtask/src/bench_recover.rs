@@ -21,7 +21,10 @@ use crate::targets::Targets;
 
 #[allow(
     dead_code,
-    reason = "the benchmark uses a subset of the test server's helpers"
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "the host tests' API server: test code (a broken setup panics), of which the benchmark uses a subset"
 )]
 #[path = "../../host/tests/support/apiserver.rs"]
 mod apiserver;

@@ -10,7 +10,7 @@
 //! `cargo +nightly fuzz run --fuzz-dir fuzz TARGET FILE`, then commit the input under
 //! `fuzz/regressions/<target>/` (replayed by the stable test suite) with the fix.
 //!
-//! Builds without a sanitizer: the workspace forbids `unsafe` code, so AddressSanitizer
+//! Builds without a sanitizer: the workspace denies `unsafe` code, so AddressSanitizer
 //! would only slow the search; debug assertions are on (overflow is a finding).
 
 use std::path::{Path, PathBuf};
