@@ -9,6 +9,7 @@
 //! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
 //! - `faults`: the API fault matrix of `recover`, printed (see `faults.rs`).
 //! - `imports [--check] [--root DIR]`: each crate's import circles and largest file (see `imports.rs`).
+//! - `e2e ...`: the real control plane built from Go modules (see `e2e.rs`).
 //! - `image [--verify]`, `dist [--verify]`: the OCI image and the release artifacts
 //!   (see `ship/`).
 //!
@@ -25,6 +26,7 @@ mod bench;
 mod bench_recover;
 mod counts;
 mod docs;
+mod e2e;
 mod faults;
 mod fixtures;
 mod fuzz;
@@ -63,13 +65,15 @@ fn main() -> Result<()> {
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["faults", rest @ ..] => faults::run(rest),
         ["imports", rest @ ..] => imports::run(rest),
+        ["e2e", rest @ ..] => e2e::run(rest),
         ["image", rest @ ..] => ship::image(rest),
         ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint|recover|plugin|admit|web [...] | \
              build-wasm | gen-policies [--settings FILE] [--check] | gen-suffixes [--check] | \
              policies ... | web ... | \
-             fuzz [--seconds N] [TARGET] | faults | imports [--check] [--root DIR] | image [--verify] | dist [--verify]"
+             fuzz [--seconds N] [TARGET] | faults | imports [--check] [--root DIR] | e2e ... | \
+             image [--verify] | dist [--verify]"
         ),
     }
 }
