@@ -4,11 +4,14 @@
 //!   `suite.rs`).
 //! - `docs [--check]`: regenerate `docs/rules.md` from the rule registry.
 //! - `gen-suffixes [--check]`: regenerate CG006's public suffix table (see `suffixes.rs`).
+//! - `gen-deploy [--check]`: regenerate the kustomize base `deploy/catalyst-guard.yaml`
+//!   from the chart (see `chart.rs`).
 //! - `bench lint`, `bench plugin`: lint throughput and the plugin's costs (see `bench.rs`).
 //! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
 //! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
 //! - `faults`: the API fault matrix of `recover`, printed (see `faults.rs`).
 //! - `imports [--check] [--root DIR]`: each crate's import circles and largest file (see `imports.rs`).
+//! - `e2e ...`: the real control plane built from Go modules (see `e2e.rs`).
 //! - `image [--verify]`, `dist [--verify]`: the OCI image and the release artifacts
 //!   (see `ship/`).
 //!
@@ -23,8 +26,10 @@
 
 mod bench;
 mod bench_recover;
+mod chart;
 mod counts;
 mod docs;
+mod e2e;
 mod faults;
 mod fixtures;
 mod fuzz;
@@ -58,18 +63,21 @@ fn main() -> Result<()> {
         ["annotate", rest @ ..] => policies::annotate(rest),
         ["gen-policies", rest @ ..] => policies::gen_policies(rest),
         ["gen-suffixes", rest @ ..] => suffixes::run(rest),
+        ["gen-deploy", rest @ ..] => chart::gen_deploy(rest),
         ["policies", rest @ ..] => policies::run(rest),
         ["web", rest @ ..] => web::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["faults", rest @ ..] => faults::run(rest),
         ["imports", rest @ ..] => imports::run(rest),
+        ["e2e", rest @ ..] => e2e::run(rest),
         ["image", rest @ ..] => ship::image(rest),
         ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint|recover|plugin|admit|web [...] | \
-             build-wasm | gen-policies [--settings FILE] [--check] | gen-suffixes [--check] | \
+             build-wasm | gen-policies [--settings FILE] [--check] | gen-suffixes [--check] | gen-deploy [--check] | \
              policies ... | web ... | \
-             fuzz [--seconds N] [TARGET] | faults | imports [--check] [--root DIR] | image [--verify] | dist [--verify]"
+             fuzz [--seconds N] [TARGET] | faults | imports [--check] [--root DIR] | e2e ... | \
+             image [--verify] | dist [--verify]"
         ),
     }
 }
