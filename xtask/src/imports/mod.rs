@@ -275,6 +275,26 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_path_separator_names_an_external_crate_not_a_child_module() {
+        // walk/mod.rs has a child `ignore` and uses the crate `::ignore`: no import.
+        let files = |use_line: &'static str| {
+            circles_of(
+                "external",
+                &[
+                    ("lib.rs", "mod walk;\n"),
+                    ("walk/mod.rs", use_line),
+                    ("walk/ignore.rs", "use super::Walk;\n"),
+                ],
+            )
+        };
+        assert!(files("mod ignore;\npub struct Walk;\nuse ::ignore::WalkBuilder;\n").is_empty());
+        assert_eq!(
+            files("mod ignore;\npub struct Walk;\nuse ignore::Rules;\n"),
+            vec![vec!["src/walk/ignore.rs", "src/walk/mod.rs"]]
+        );
+    }
+
+    #[test]
     fn the_root_dispatching_to_commands_that_call_back_into_it_is_a_circle() {
         let circles = circles_of(
             "root",

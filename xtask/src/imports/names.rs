@@ -173,7 +173,14 @@ fn parse_use_tree(
     let mut path = prefix;
     loop {
         match tokens.get(*i) {
-            Some(Token::PathSep) => *i += 1,
+            Some(Token::PathSep) => {
+                // A leading `::` names an external crate (`use ::ignore::Match`), even
+                // where a child module has the same name: no segment resolves after it.
+                if path.is_empty() {
+                    path.push("::".to_string());
+                }
+                *i += 1;
+            }
             Some(Token::Ident(s)) if s == "as" => {
                 *i += 1;
                 if let Some(Token::Ident(alias)) = tokens.get(*i) {
