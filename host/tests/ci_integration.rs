@@ -605,7 +605,7 @@ fn the_pre_commit_hook_fails_a_repository_with_findings_and_passes_a_clean_one()
 }
 
 #[test]
-fn the_pre_commit_hook_runs_when_yaml_markdown_or_templates_change() {
+fn the_pre_commit_hook_runs_when_yaml_markdown_templates_or_ui_sources_change() {
     let (_, files) = hook();
     // pre-commit matches `files` with Python's re.search; so does this check.
     let check = Command::new("python3")
@@ -619,6 +619,8 @@ fn the_pre_commit_hook_runs_when_yaml_markdown_or_templates_change() {
             "docs/README.md",
             ".catalyst-guard.yaml",
             "clusters/x/kustomization.yml",
+            "ui/src/routes/+page.svelte",
+            "ui/src/App.tsx",
             "src/main.rs",
             "logo.png",
         ])
@@ -626,7 +628,7 @@ fn the_pre_commit_hook_runs_when_yaml_markdown_or_templates_change() {
         .expect("python3");
     assert_eq!(
         String::from_utf8_lossy(&check.stdout).trim(),
-        "True True True True True True False False",
+        "True True True True True True True True False False",
         "{}",
         text(&check)
     );

@@ -182,7 +182,13 @@ fn severity(node: Node<'_>, field: &str) -> Result<Option<Severity>, ConfigError
 /// opening quote, if quoted).
 fn pos_in(node: Node<'_>, value: &str, offset: usize) -> Pos {
     let pos = node.pos();
-    let quoted = u32::from(node.width() > u32::try_from(value.chars().count()).unwrap_or(0));
+    let chars = u32::try_from(value.chars().count()).unwrap_or(u32::MAX);
+    // Only a value written as it reads (plain, or quoted without escapes, on one line)
+    // maps offsets to columns; otherwise point at the value.
+    if node.width() != chars && node.width() != chars.saturating_add(2) {
+        return pos;
+    }
+    let quoted = u32::from(node.width() > chars);
     let chars = value
         .get(..offset)
         .map_or(0, |s| u32::try_from(s.chars().count()).unwrap_or(0));
