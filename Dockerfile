@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The catalyst-guard image for users with a Docker engine. The release image is built
 # without one by `cargo xtask image` (buildah, FROM scratch); both produce the same
-# layout, which a test checks by parsing this file (xtask/src/ship.rs `LAYOUT`):
+# layout, which a test checks by parsing this file (xtask/src/ship/layout.rs `LAYOUT`):
 #   /usr/local/bin/catalyst-guard                        static musl binary (entrypoint)
 #   /usr/local/lib/catalyst-guard/catalyst-guard.wasm    the plugin
 #   /usr/local/lib/catalyst-guard/precompiled/           the plugin compiled by that binary

@@ -3,6 +3,7 @@
 //! replayed, so a fixed bug stays fixed without a nightly toolchain, and the
 //! properties themselves are shown to hold on the fixtures and to catch what they
 //! claim to catch.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 #[path = "../fuzz/src/props.rs"]
 mod props;

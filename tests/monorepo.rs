@@ -4,6 +4,7 @@
 //! values, a glossary with contextual exemptions, and migration notes. The linter must
 //! report exactly the seeded violations (snapshot), and the worked glossary example of
 //! docs/lint.md must be the fixture's configuration, so the documented example is tested.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
 

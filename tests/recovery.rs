@@ -1,5 +1,6 @@
 //! Table tests for the recovery decision engine: every class and the edges the shell
 //! CronJob got wrong.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,6 @@
 //! Every rule has a fixture tree of cases that must fire and cases that must not, and a
 //! snapshot of the diagnostics it renders for the firing cases.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! DOMAIN.md layout (24 blueprints, the template bootstrap-kit, two live clusters, docs)
 //! seeded with known violations. The linter must report exactly those, and its JSON and
 //! SARIF renderings must be valid.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
 

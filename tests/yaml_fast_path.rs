@@ -3,6 +3,7 @@
 //! with `without_plain_runs` is the parser as published, one character at a time; both
 //! must give the same events, spans and errors on every repository fixture and on
 //! generated documents full of the characters that end or continue a plain scalar.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 use std::path::Path;
 

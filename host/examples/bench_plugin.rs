@@ -3,6 +3,11 @@
 //! plugin/native ratios on a recovery snapshot and a lint corpus.
 //!
 //! Usage: `bench_plugin PLUGIN SNAPSHOT.json CORPUS_DIR`
+#![expect(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "a benchmark: a broken setup stops it loudly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

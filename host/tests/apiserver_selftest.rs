@@ -1,5 +1,6 @@
 //! Self-test of the fake Kubernetes API server in `support/apiserver.rs`, spoken to over raw
 //! HTTP/1.1 on a `TcpStream` so its behaviour is pinned down independently of kube-rs.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 #[allow(dead_code)] // each test binary uses a different subset of the helpers
 #[path = "support/apiserver.rs"]

@@ -6,6 +6,7 @@
 //!
 //! The release the action and the GitLab job download is a local directory laid out as
 //! a release (`v<version>/<binary>`, `v<version>/SHA256SUMS`), fetched over `file://`.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
 //! The `catalyst-guard` binary end to end: exit codes, output formats, configuration
 //! errors, bad input on disk, `.gitignore`, colour and `--base`.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 use std::path::Path;
 use std::process::{Command, Output};

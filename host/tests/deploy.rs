@@ -1,5 +1,6 @@
 //! `deploy/` renders with `kubectl kustomize`, lints clean with `catalyst-guard lint`,
 //! grants exactly the permissions `recover` uses, and runs the CronJob hardened.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 use std::path::Path;
 use std::process::Command;

@@ -12,6 +12,7 @@
 //!
 //! With `FAULT_MATRIX_OUT=FILE` the test also writes the matrix it observed as a
 //! Markdown table to FILE (`cargo xtask faults` prints it).
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 #[allow(
     dead_code,

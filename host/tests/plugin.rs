@@ -4,6 +4,7 @@
 //!
 //! The components are built by `cargo xtask build-wasm` (which `cargo xtask test` runs
 //! first) into `<target>/plugin/`.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -1,5 +1,6 @@
 //! The precompiled plugin shipped beside the plugin (`precompiled/`, as in the image):
 //! used when its name and checksum match, and a safe fallback to compiling when not.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 use std::path::{Path, PathBuf};
 

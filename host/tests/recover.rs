@@ -1,6 +1,7 @@
 //! `catalyst-guard recover` against an in-process API server that speaks the real
 //! Kubernetes REST shapes, reached through a generated kubeconfig so the real kube-rs
 //! client path runs. Each test names the exact requests it expects.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 #[allow(
     dead_code,

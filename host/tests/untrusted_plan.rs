@@ -2,6 +2,7 @@
 //! well-formed plan that acts on a HelmRelease its own decisions call healthy
 //! (`hostile-lie.wasm`, built by `cargo xtask build-wasm`) must make `recover` exit 2
 //! with nothing written, against an API server that would accept every write.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 #[allow(
     dead_code,

@@ -1,7 +1,12 @@
+//! The lint and plugin benchmarks.
+//!
 //! `cargo xtask bench lint`: end-to-end lint throughput on a generated corpus, against
 //! the raw parse time of the same YAML with the chosen parser (saphyr-parser), against
 //! yamllint, and through the WebAssembly plugin (built first, as the container image
 //! ships it) against the native engine.
+//!
+//! `cargo xtask bench plugin`: the plugin's own costs (compile, instantiate, calls)
+//! through the host's `bench_plugin` example.
 //!
 //! Timings are wall-clock medians of several runs on whatever machine runs them; the
 //! figures in README.md come from this command on the project's 2-core machine.
@@ -14,7 +19,11 @@ use anyhow::{Context, Result, bail};
 
 use catalyst_guard::lint::{self, Config, FileKind, SourceFile};
 
-use crate::corpus;
+use crate::fixtures::{corpus_dir, write_snapshot};
+use crate::paths::{bench_dir, host_binary, plugin_wasm, relative, root};
+use crate::plugin::build_wasm;
+use crate::process::run;
+use crate::targets::Targets;
 
 struct Options {
     blueprints: usize,
@@ -99,23 +108,10 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     )
 }
 
-/// The generated lint corpus for `blueprints` components (generated once, reused).
-pub fn corpus_dir(blueprints: usize) -> Result<PathBuf> {
-    let corpus_dir = crate::root().join(format!("target/bench/lint-corpus-{blueprints}"));
-    if !corpus_dir.exists() {
-        eprintln!("generating corpus in {}", corpus_dir.display());
-        let tmp = corpus_dir.with_extension("tmp");
-        let _ = std::fs::remove_dir_all(&tmp);
-        corpus::generate(&tmp, blueprints)?;
-        std::fs::rename(&tmp, &corpus_dir)?;
-    }
-    Ok(corpus_dir)
-}
-
 /// Runs the lint benchmark.
 pub fn lint(args: &[&str]) -> Result<()> {
     let o = parse_options(args)?;
-    let root = crate::root();
+    let root = root();
     let corpus_dir = corpus_dir(o.blueprints)?;
     let mut paths = Vec::new();
     files_under(&corpus_dir, &mut paths)?;
@@ -126,11 +122,7 @@ pub fn lint(args: &[&str]) -> Result<()> {
     for p in &paths {
         let text = std::fs::read_to_string(p)?;
         total_bytes += text.len() as u64;
-        let rel = p
-            .strip_prefix(&corpus_dir)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = relative(&corpus_dir, p);
         // The raw-parse baseline parses exactly the files the linter parses as YAML
         // (Helm templates are scanned as text, not parsed).
         if FileKind::of(&rel, &text, &catalyst_guard::lint::Config::default())
@@ -154,7 +146,7 @@ pub fn lint(args: &[&str]) -> Result<()> {
 
     // The plugin is part of what is measured: build it (incremental) rather than skip
     // the plugin/native target when it is missing.
-    crate::plugin::build_wasm(&[])?;
+    build_wasm(&[])?;
     eprintln!("building the release binary");
     let status = Command::new(env!("CARGO"))
         .args(["build", "--release", "--quiet", "-p", "catalyst-guard-host"])
@@ -163,7 +155,7 @@ pub fn lint(args: &[&str]) -> Result<()> {
     if !status.success() {
         bail!("release build failed");
     }
-    let bin = root.join("target/release/catalyst-guard");
+    let bin = host_binary("release");
 
     let raw_1 = time(o.runs, || parse_events(&yaml));
     let raw_n = time(o.runs, || parallel(&yaml, o.threads, parse_events));
@@ -252,8 +244,7 @@ pub fn lint(args: &[&str]) -> Result<()> {
     let (e2e, findings) = run_lint(&["--engine", "native"])?;
     // The same run through the WebAssembly plugin on the same threads, with the
     // default deadline and memory cap (they bound each call and each instance).
-    let plugin_path = crate::plugin::plugin_dir().join("catalyst-guard.wasm");
-    let plugin_arg = plugin_path.to_string_lossy().into_owned();
+    let plugin_arg = plugin_wasm().to_string_lossy().into_owned();
     let (e2e_plugin, plugin_findings) = run_lint(&["--engine", "plugin", "--plugin", &plugin_arg])?;
     if plugin_findings != findings {
         bail!("the plugin found {plugin_findings} findings, the native engine {findings}");
@@ -322,7 +313,7 @@ pub fn lint(args: &[&str]) -> Result<()> {
     }
     // The README's targets; the ratio is judged against the apples-to-apples baseline
     // (reading and parsing the same YAML on the same threads).
-    let mut targets = crate::targets::Targets::default();
+    let mut targets = Targets::default();
     let throughput = mb(total_bytes) / secs(e2e);
     targets.check(
         "end to end >= 50 MB/s",
@@ -373,4 +364,41 @@ fn yamllint(dir: &Path) -> Result<Duration> {
         bail!("yamllint exited {:?}", status.code());
     }
     Ok(elapsed)
+}
+
+/// `cargo xtask bench plugin`: builds the plugin, generates a 10,000-HelmRelease
+/// snapshot and the 3,000-blueprint lint corpus, and runs the host's `bench_plugin`
+/// example (release build) on them. The example holds the wasmtime code, so this
+/// crate stays small.
+pub fn plugin(args: &[&str]) -> Result<()> {
+    if let Some(a) = args.first() {
+        bail!("unknown option `{a}`");
+    }
+    build_wasm(&[])?;
+    let snapshot = bench_dir().join("snapshot-10000.json");
+    std::fs::create_dir_all(bench_dir())?;
+    write_snapshot(&snapshot, 10_000)?;
+    let corpus = corpus_dir(3000)?;
+    let plugin = plugin_wasm();
+    let (plugin, snapshot, corpus) = (
+        plugin.to_string_lossy(),
+        snapshot.to_string_lossy(),
+        corpus.to_string_lossy(),
+    );
+    run(
+        env!("CARGO"),
+        &[
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "catalyst-guard-host",
+            "--example",
+            "bench_plugin",
+            "--",
+            &plugin,
+            &snapshot,
+            &corpus,
+        ],
+    )
 }

@@ -10,99 +10,24 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
 
-use catalyst_guard::recovery::time::{format_rfc3339, parse_rfc3339};
-use catalyst_guard::recovery::{RecoveryConfig, Snapshot, decide};
+use catalyst_guard::recovery::time::parse_rfc3339;
+use catalyst_guard::recovery::{RecoveryConfig, decide};
+
+use crate::fixtures::{Cluster, NOW};
+use crate::paths::{host_binary, plugin_wasm};
+use crate::plugin::{build_wasm, precompile};
+use crate::targets::Targets;
 
 #[allow(
     dead_code,
-    reason = "the benchmark uses a subset of the test server's helpers"
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "the host tests' API server: test code (a broken setup panics), of which the benchmark uses a subset"
 )]
 #[path = "../../host/tests/support/apiserver.rs"]
 mod apiserver;
-
-const NOW: &str = "2026-11-22T12:00:00Z";
-
-/// HelmRelease `i` as the API serves it: every 1000th is stuck (branch B), every 7th
-/// has been Ready=Unknown for a minute (progressing), the rest are healthy.
-fn hr(i: usize, now: i64) -> Value {
-    let name = format!("release-{i:05}");
-    let ns = format!("team-{:03}", i % 200);
-    let (ready, since) = if i.is_multiple_of(1000) {
-        ("Unknown", now - 900)
-    } else if i.is_multiple_of(7) {
-        ("Unknown", now - 60)
-    } else {
-        ("True", now - 86_400)
-    };
-    json!({
-        "apiVersion": "helm.toolkit.fluxcd.io/v2",
-        "kind": "HelmRelease",
-        "metadata": {"name": name, "namespace": ns, "generation": 2, "resourceVersion": (1000 + i).to_string(),
-            "labels": {"app.kubernetes.io/part-of": "catalyst"}},
-        "spec": {"interval": "10m", "targetNamespace": ns, "chart": {"spec": {"chart": "bp-x", "version": "1.2.3"}}},
-        "status": {
-            "observedGeneration": 2,
-            "conditions": [{"type": "Ready", "status": ready, "reason": "InstallSucceeded", "message": "ok",
-                "lastTransitionTime": format_rfc3339(since)}],
-            "history": [{"name": format!("{ns}-{name}"), "namespace": ns, "version": 3, "status": "deployed",
-                "chartName": "bp-x", "chartVersion": "1.2.3", "digest": "sha256:abc", "lastDeployed": format_rfc3339(now - 90_000)}],
-        },
-    })
-}
-
-/// Three storage revisions per release (two superseded, one deployed).
-fn secrets(i: usize) -> Vec<Value> {
-    let name = format!("release-{i:05}");
-    let ns = format!("team-{:03}", i % 200);
-    (1..=3)
-        .map(|rev| {
-            let status = if rev == 3 { "deployed" } else { "superseded" };
-            json!({
-                "apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
-                "metadata": {"name": format!("sh.helm.release.v1.{ns}-{name}.v{rev}"), "namespace": ns,
-                    "labels": {"owner": "helm", "name": format!("{ns}-{name}"), "version": rev.to_string(), "status": status,
-                        "modifiedAt": "1700000000"}},
-                "data": {"release": "H4sIAAAAAAAA-not-read"},
-            })
-        })
-        .collect()
-}
-
-/// Writes the generated cluster (`count` HelmReleases) as Snapshot JSON.
-pub fn write_snapshot(path: &std::path::Path, count: usize) -> Result<()> {
-    let now = parse_rfc3339(NOW).context("NOW")?;
-    let hrs: Vec<Value> = (0..count).map(|i| hr(i, now)).collect();
-    let secrets: Vec<Value> = (0..count).flat_map(secrets).collect();
-    std::fs::write(path, snapshot(&hrs, &secrets)?.to_json())?;
-    Ok(())
-}
-
-/// The same cluster as a Snapshot, built the way the host builds one.
-fn snapshot(hrs: &[Value], secrets: &[Value]) -> Result<Snapshot> {
-    let items: Vec<Value> = hrs
-        .iter()
-        .map(|h| {
-            json!({
-                "namespace": h["metadata"]["namespace"], "name": h["metadata"]["name"],
-                "generation": h["metadata"]["generation"], "resourceVersion": h["metadata"]["resourceVersion"],
-                "targetNamespace": h["spec"]["targetNamespace"], "conditions": h["status"]["conditions"],
-                "history": h["status"]["history"], "observedGeneration": h["status"]["observedGeneration"],
-            })
-        })
-        .collect();
-    let storage: Vec<Value> = secrets
-        .iter()
-        .map(|s| {
-            let l = &s["metadata"]["labels"];
-            json!({"namespace": s["metadata"]["namespace"], "secretName": s["metadata"]["name"], "release": l["name"],
-                "revision": l["version"], "status": l["status"], "modifiedAt": l["modifiedAt"]})
-        })
-        .collect();
-    let doc = json!({"schemaVersion": 1, "helmReleases": items, "storage": storage});
-    Snapshot::from_json(&doc.to_string()).map_err(|e| anyhow::anyhow!("{e}"))
-}
 
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -140,9 +65,8 @@ pub fn run(args: &[&str]) -> Result<()> {
         }
     }
     let now = parse_rfc3339(NOW).context("NOW")?;
-    let hrs: Vec<Value> = (0..count).map(|i| hr(i, now)).collect();
-    let secrets: Vec<Value> = (0..count).flat_map(secrets).collect();
-    let snap = snapshot(&hrs, &secrets)?;
+    let cluster = Cluster::generate(count)?;
+    let snap = cluster.snapshot()?;
     let config = RecoveryConfig {
         suspend_pause_seconds: 0,
         ..RecoveryConfig::default()
@@ -165,7 +89,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         .collect();
     times.sort();
     let plan = decide(&snap, &config, now);
-    let mut targets = crate::targets::Targets::default();
+    let mut targets = Targets::default();
     let median = times[runs / 2];
     targets.check(
         "decide <= 50 ms (median)",
@@ -185,16 +109,16 @@ pub fn run(args: &[&str]) -> Result<()> {
         None => {
             let status = Command::new(env!("CARGO"))
                 .args(["build", "--release", "--quiet", "-p", "catalyst-guard-host"])
-                .current_dir(crate::root())
+                .current_dir(crate::paths::root())
                 .status()?;
             if !status.success() {
                 bail!("release build failed");
             }
-            crate::plugin::target_dir().join("release/catalyst-guard")
+            host_binary("release")
         }
     };
     println!("binary: {}", binary.display());
-    crate::plugin::build_wasm(&[])?;
+    build_wasm(&[])?;
     let scratch = std::env::temp_dir().join(format!("catalyst-guard-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     // The image's layout: the plugin in a lib folder with `precompiled/<cache key>`
@@ -202,11 +126,8 @@ pub fn run(args: &[&str]) -> Result<()> {
     let lib = scratch.join("lib");
     std::fs::create_dir_all(&lib)?;
     let shipped = lib.join("catalyst-guard.wasm");
-    std::fs::copy(
-        crate::plugin::plugin_dir().join("catalyst-guard.wasm"),
-        &shipped,
-    )?;
-    let artifact = crate::ship::precompile(&binary, &shipped, &scratch.join("precompile"))?;
+    std::fs::copy(plugin_wasm(), &shipped)?;
+    let artifact = precompile(&binary, &shipped, &scratch.join("precompile"))?;
     let precompiled = lib.join("precompiled");
     std::fs::create_dir_all(&precompiled)?;
     std::fs::copy(
@@ -214,8 +135,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         precompiled.join(artifact.file_name().context("artifact name")?),
     )?;
     let shipped = shipped.to_string_lossy().into_owned();
-    let plugin = crate::plugin::plugin_dir().join("catalyst-guard.wasm");
-    let plugin = plugin.to_string_lossy().into_owned();
+    let plugin = plugin_wasm().to_string_lossy().into_owned();
     let cases: [(&str, Vec<&str>); 3] = [
         ("native", vec!["--engine", "native"]),
         (
@@ -229,7 +149,8 @@ pub fn run(args: &[&str]) -> Result<()> {
     ];
     for (label, engine) in cases {
         // A fresh cluster per engine: the first run's writes would make the second a no-op.
-        let server = apiserver::FakeApiServer::start(hrs.clone(), secrets.clone());
+        let server =
+            apiserver::FakeApiServer::start(cluster.helm_releases.clone(), cluster.secrets.clone());
         let dir = scratch.join("run");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;

@@ -46,7 +46,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let status = cargo
         .args(test_args)
         .env("FAULT_MATRIX_OUT", &out)
-        .current_dir(crate::root())
+        .current_dir(crate::paths::root())
         .status()
         .context("cannot run `cargo test`")?;
     let table = std::fs::read_to_string(&out).ok();

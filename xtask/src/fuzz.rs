@@ -10,13 +10,17 @@
 //! `cargo +nightly fuzz run --fuzz-dir fuzz TARGET FILE`, then commit the input under
 //! `fuzz/regressions/<target>/` (replayed by the stable test suite) with the fix.
 //!
-//! Builds without a sanitizer: the workspace forbids `unsafe` code, so AddressSanitizer
+//! Builds without a sanitizer: the workspace denies `unsafe` code, so AddressSanitizer
 //! would only slow the search; debug assertions are on (overflow is a finding).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
+
+use crate::fixtures::{sorted_dir, text_files, write_snapshot};
+use crate::paths::{root, target_dir};
+use crate::process;
 
 /// Every target, in the order they run.
 pub const TARGETS: &[&str] = &[
@@ -105,7 +109,7 @@ pub fn run_targets(targets: &[&str], seconds: u64, seed: Option<u32>) -> Result<
 }
 
 fn fuzz_dir() -> PathBuf {
-    crate::plugin::target_dir().join("fuzz")
+    target_dir().join("fuzz")
 }
 
 /// Installs a minimal nightly and cargo-fuzz if they are missing (idempotent).
@@ -124,7 +128,7 @@ fn ensure_toolchain() -> Result<()> {
             .current_dir(&tmp),
     ) {
         eprintln!("installing a minimal nightly toolchain for cargo-fuzz");
-        crate::run(
+        process::run(
             "rustup",
             &["toolchain", "install", "nightly", "--profile", "minimal"],
         )?;
@@ -149,7 +153,7 @@ fn ensure_toolchain() -> Result<()> {
 
 /// Runs one target; returns its statistics and whether it finished without a crash.
 fn run_one(target: &str, seconds: u64, seed: Option<u32>) -> Result<(Stats, bool)> {
-    let root = crate::root();
+    let root = root();
     let dir = fuzz_dir();
     let corpus = dir.join("corpus").join(target);
     let seeds = dir.join("seeds").join(target);
@@ -245,7 +249,7 @@ pub fn parse_line(line: &str, stats: &mut Stats) {
 /// Writes the seed corpora from the fixtures (regenerated each run, so they follow the
 /// fixtures; nothing generated is committed).
 fn write_seeds() -> Result<()> {
-    let root = crate::root();
+    let root = root();
     let seeds = fuzz_dir().join("seeds");
     let _ = std::fs::remove_dir_all(&seeds);
     let write = |target: &str, name: &str, bytes: &[u8]| -> Result<()> {
@@ -311,7 +315,7 @@ fn write_seeds() -> Result<()> {
     text_files(&recovery, &recovery, &mut snapshots)?;
     snapshots.retain(|(p, _)| p.ends_with(".json"));
     let generated = fuzz_dir().join("snapshot-40.json");
-    crate::bench_recover::write_snapshot(&generated, 40)?;
+    write_snapshot(&generated, 40)?;
     snapshots.push((
         "generated-40.json".to_string(),
         std::fs::read_to_string(&generated)?,
@@ -364,34 +368,6 @@ fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-fn sorted_dir(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    out.sort();
-    Ok(out)
-}
-
-/// The UTF-8 files under `dir`, root-relative and sorted. Files that are not UTF-8 are
-/// left out: the fuzz seeds and the browser API (`web.rs`) take strings, and the CLI
-/// reports such files at the host, not the core.
-pub fn text_files(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<()> {
-    for path in sorted_dir(dir)? {
-        if path.is_dir() {
-            text_files(root, &path, out)?;
-        } else if let Ok(text) = String::from_utf8(std::fs::read(&path)?) {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, text));
-        }
-    }
-    Ok(())
 }
 
 /// A file set in the `==> path <==` format the `lint_tree` target reads.

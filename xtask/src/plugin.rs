@@ -1,32 +1,21 @@
-//! The WebAssembly component plugin: build and benchmark.
+//! The WebAssembly component plugin: build it, and compile it ahead of time.
 //!
 //! `build-wasm` builds `plugin/` for `wasm32-wasip2` with the size-optimised
 //! `plugin-release` profile and installs it as `<target>/plugin/catalyst-guard.wasm` and
 //! next to the debug and release binaries (where the host looks by default), plus the
 //! two hostile components the safety tests need.
+//!
+//! `precompile` compiles the built plugin ahead of time with a given host binary, as
+//! the image ships it (`cargo xtask image`, `cargo xtask bench recover`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
-/// The cargo target directory (honours `CARGO_TARGET_DIR`).
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| {
-            if p.is_absolute() {
-                p
-            } else {
-                crate::root().join(p)
-            }
-        })
-        .unwrap_or_else(|| crate::root().join("target"))
-}
-
-/// Where the plugin artifacts are installed.
-pub fn plugin_dir() -> PathBuf {
-    target_dir().join("plugin")
-}
+use crate::paths::{plugin_dir, plugin_wasm, target_dir};
+use crate::process::run;
+use crate::tools::ensure_wasm_targets;
 
 /// Rust flags of the plugin build: wasm SIMD (on in wasmtime by default) gives
 /// `memchr` and the text scan's prefilter their vector loops back.
@@ -49,7 +38,7 @@ fn build_component(package: &str, features: &[&str]) -> Result<PathBuf> {
         args.push("--features");
         args.extend_from_slice(features);
     }
-    crate::run(env!("CARGO"), &args)?;
+    run(env!("CARGO"), &args)?;
     let file = format!("{}.wasm", package.replace('-', "_"));
     Ok(target_dir().join("wasm32-wasip2/plugin-release").join(file))
 }
@@ -65,9 +54,9 @@ fn install(from: &PathBuf, to: PathBuf) -> Result<()> {
 
 /// `cargo xtask build-wasm`: builds the plugin component (and the hostile test ones).
 pub fn build_wasm(_args: &[&str]) -> Result<()> {
-    crate::ensure_wasm_targets()?;
+    ensure_wasm_targets()?;
     let plugin = build_component("catalyst-guard-plugin", &[])?;
-    install(&plugin, plugin_dir().join("catalyst-guard.wasm"))?;
+    install(&plugin, plugin_wasm())?;
     for profile in ["debug", "release"] {
         install(
             &plugin,
@@ -81,49 +70,41 @@ pub fn build_wasm(_args: &[&str]) -> Result<()> {
             plugin_dir().join(format!("hostile-{feature}.wasm")),
         )?;
     }
-    let size = std::fs::metadata(plugin_dir().join("catalyst-guard.wasm"))?.len();
-    eprintln!(
-        "plugin: {} ({size} bytes)",
-        plugin_dir().join("catalyst-guard.wasm").display()
-    );
+    let size = std::fs::metadata(plugin_wasm())?.len();
+    eprintln!("plugin: {} ({size} bytes)", plugin_wasm().display());
     Ok(())
 }
 
-/// `cargo xtask bench plugin`: builds the plugin, generates a 10,000-HelmRelease
-/// snapshot and the 3,000-blueprint lint corpus, and runs the host's `bench_plugin`
-/// example (release build) on them. The example holds the wasmtime code, so this
-/// crate stays small.
-pub fn bench(args: &[&str]) -> Result<()> {
-    if let Some(a) = args.first() {
-        anyhow::bail!("unknown option `{a}`");
+/// Compiles `plugin` with `binary` itself, so the artifact comes from exactly the
+/// engine configuration the shipped host uses; returns the cache file it wrote
+/// (named by plugin hash, wasmtime version and engine hash).
+pub fn precompile(binary: &Path, plugin: &Path, scratch: &Path) -> Result<PathBuf> {
+    let cache = scratch.join("cache");
+    let empty = scratch.join("empty");
+    for d in [&cache, &empty] {
+        let _ = std::fs::remove_dir_all(d);
+        std::fs::create_dir_all(d)?;
     }
-    build_wasm(&[])?;
-    let snapshot = target_dir().join("bench/snapshot-10000.json");
-    if let Some(dir) = snapshot.parent() {
-        std::fs::create_dir_all(dir)?;
+    let out = Command::new(binary)
+        .args(["lint", "--engine", "plugin", "--plugin"])
+        .arg(plugin)
+        .arg(&empty)
+        .env("CATALYST_GUARD_CACHE_DIR", &cache)
+        .output()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    if !out.status.success() {
+        bail!(
+            "precompiling the plugin failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    crate::bench_recover::write_snapshot(&snapshot, 10_000)?;
-    let corpus = crate::bench::corpus_dir(3000)?;
-    let plugin = plugin_dir().join("catalyst-guard.wasm");
-    let (plugin, snapshot, corpus) = (
-        plugin.to_string_lossy(),
-        snapshot.to_string_lossy(),
-        corpus.to_string_lossy(),
-    );
-    crate::run(
-        env!("CARGO"),
-        &[
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "catalyst-guard-host",
-            "--example",
-            "bench_plugin",
-            "--",
-            &plugin,
-            &snapshot,
-            &corpus,
-        ],
-    )
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&cache)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .collect();
+    match (files.pop(), files.is_empty()) {
+        (Some(f), true) => Ok(f),
+        _ => bail!("expected one .cwasm in {}", cache.display()),
+    }
 }

@@ -19,20 +19,15 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
+use crate::paths::{root, target_dir};
+use crate::process;
+use crate::tools::ensure_wasm_targets;
+
 /// The policy module may not grow past this (the admission budget: small modules
 /// compile and instantiate fast in policy-server).
 const MAX_WASM_BYTES: u64 = 1536 * 1024;
 
 const PACKAGE: &str = "catalyst-guard-kubewarden";
-
-/// The cargo target directory (honours `CARGO_TARGET_DIR`).
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
-        Some(p) if p.is_absolute() => p,
-        Some(p) => crate::root().join(p),
-        None => crate::root().join("target"),
-    }
-}
 
 /// The raw module cargo builds.
 fn built_wasm() -> PathBuf {
@@ -60,9 +55,9 @@ pub fn run(args: &[&str]) -> Result<()> {
 /// Builds, annotates and checks the policy module; called by `cargo xtask test`
 /// before the workspace tests, which load it.
 pub fn build() -> Result<()> {
-    crate::ensure_wasm_targets()?;
+    ensure_wasm_targets()?;
     let cargo = env!("CARGO");
-    crate::run(
+    process::run(
         cargo,
         &[
             "build",
@@ -102,7 +97,7 @@ fn flag(args: &[&str], name: &str) -> Option<String> {
 pub fn annotate(args: &[&str]) -> Result<()> {
     let input = flag(args, "--wasm").unwrap_or_else(|| built_wasm().display().to_string());
     let output = flag(args, "--output").unwrap_or_else(|| policy_wasm().display().to_string());
-    let metadata = crate::root().join("policies/kubewarden/metadata.yml");
+    let metadata = root().join("policies/kubewarden/metadata.yml");
     let metadata = metadata.display().to_string();
     policy_tool(&[
         "annotate",
@@ -140,7 +135,7 @@ fn policy_tool(args: &[&str]) -> Result<()> {
         "--",
     ];
     all.extend_from_slice(args);
-    crate::run(env!("CARGO"), &all)
+    process::run(env!("CARGO"), &all)
 }
 
 /// `cargo xtask bench admit [ARGS]`: builds the module, then runs the `admit` bench
@@ -154,7 +149,7 @@ pub fn bench(args: &[&str]) -> Result<()> {
     let status = std::process::Command::new(cargo)
         .args(&all)
         .env("CATALYST_GUARD_POLICY_WASM", policy_wasm())
-        .current_dir(crate::root())
+        .current_dir(root())
         .status()
         .with_context(|| format!("cannot run `{cargo}`"))?;
     if !status.success() {

@@ -19,7 +19,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::{capture, root};
+use crate::paths::root;
+use crate::process::capture;
 
 /// Where the table goes.
 const OUT: &str = "src/naming/public_suffix.rs";

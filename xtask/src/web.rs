@@ -13,13 +13,18 @@
 //! Only `package.json` in `web/pkg` is committed: the JS glue, `.d.ts` and `.wasm` are
 //! generated from the crate and would go stale the moment the core changed.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use catalyst_guard::lint::{Config, SourceFile, lint, render};
+
+use crate::counts::{self, Counts};
+use crate::fixtures::text_files;
+use crate::paths::{relative, root, target_dir};
+use crate::process::{self, cargo};
+use crate::tools::apt_install;
 
 /// The file stem wasm-bindgen writes (`catalyst_guard_web.js`, `..._bg.wasm`).
 const OUT_NAME: &str = "catalyst_guard_web";
@@ -48,10 +53,10 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["build"] => build(),
         ["test"] => {
             build()?;
-            let (passed, failed, skipped) = test()?;
-            println!("web tests: {passed} passed, {failed} failed, {skipped} skipped");
-            if failed > 0 {
-                bail!("{failed} web tests failed");
+            let counts = test()?;
+            println!("web tests: {counts}");
+            if counts.failed > 0 {
+                bail!("{} web tests failed", counts.failed);
             }
             Ok(())
         }
@@ -66,7 +71,7 @@ pub fn run(args: &[&str]) -> Result<()> {
 /// Builds the browser artifacts; called by `cargo xtask test` before the workspace tests.
 pub fn build() -> Result<()> {
     let started = Instant::now();
-    crate::run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    process::run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
     let bin = ensure_wasm_bindgen()?;
     ensure_chromium()?;
     ensure_node_modules()?;
@@ -79,12 +84,12 @@ pub fn build() -> Result<()> {
         "wasm32-unknown-unknown",
     ];
     args.extend_from_slice(PROFILE);
-    crate::run(&cargo(), &args)?;
+    process::run(&cargo(), &args)?;
 
     let wasm = target_dir()
         .join("wasm32-unknown-unknown/web")
         .join(format!("{OUT_NAME}.wasm"));
-    let pkg = crate::root().join("web/pkg");
+    let pkg = root().join("web/pkg");
     if !pkg.join("package.json").is_file() {
         bail!("web/pkg/package.json is missing (it is committed; restore it from git)");
     }
@@ -108,7 +113,7 @@ pub fn build() -> Result<()> {
     }
     let wasm_arg = wasm.to_string_lossy();
     let pkg_arg = pkg.to_string_lossy();
-    crate::run(
+    process::run(
         &bin.join("wasm-bindgen").to_string_lossy(),
         &[
             "--target",
@@ -121,7 +126,7 @@ pub fn build() -> Result<()> {
         ],
     )?;
     // The package's licence travels in the tarball (npm packs LICENSE by name).
-    std::fs::copy(crate::root().join("LICENSE"), pkg.join("LICENSE"))
+    std::fs::copy(root().join("LICENSE"), pkg.join("LICENSE"))
         .context("cannot copy LICENSE into web/pkg")?;
     let size = std::fs::metadata(pkg.join(format!("{OUT_NAME}_bg.wasm")))
         .map(|m| m.len())
@@ -134,16 +139,16 @@ pub fn build() -> Result<()> {
     Ok(())
 }
 
-/// Tests that are not `cargo test` (headless Chromium); returns (passed, failed).
+/// Tests that are not `cargo test` (headless Chromium); returns their counts.
 ///
 /// Runs the wasm-bindgen tests (`web/tests/wasm.rs`, compiled for wasm and run under
 /// Node), then `node --test` over `web/tests/*.test.mjs`: the package layout, parity of
 /// the wasm `lint` with the native core on every fixture tree, and the end-to-end tests
 /// of the demo in Chromium. Counts come from the runners' own summary lines.
-pub fn test() -> Result<(u64, u64, u64)> {
+pub fn test() -> Result<Counts> {
     let bin = ensure_wasm_bindgen()?;
     let runner = bin.join("wasm-bindgen-test-runner");
-    let (mut passed, mut failed, mut skipped) = stream_counts(
+    let mut counts = stream_counts(
         Command::new(cargo())
             .args([
                 "test",
@@ -155,15 +160,14 @@ pub fn test() -> Result<(u64, u64, u64)> {
                 "wasm",
             ])
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
-            .current_dir(crate::root()),
-        libtest_counts,
+            .current_dir(root()),
     )?;
 
     let parity = target_dir().join("web/parity.json");
     write_parity_cases(&parity)?;
-    let artifacts = crate::root().join("web/test-results");
+    let artifacts = root().join("web/test-results");
     std::fs::create_dir_all(&artifacts)?;
-    let web = crate::root().join("web");
+    let web = root().join("web");
     let mut tests: Vec<String> = std::fs::read_dir(web.join("tests"))?
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
@@ -180,12 +184,9 @@ pub fn test() -> Result<(u64, u64, u64)> {
         .env("CG_WEB_PARITY", &parity)
         .env("CG_WEB_ARTIFACTS", &artifacts)
         .current_dir(&web);
-    let (p, f, s) = stream_counts(&mut command, tap_counts)?;
-    passed += p;
-    failed += f;
-    skipped += s;
+    counts += stream_counts(&mut command)?;
     eprintln!("web: screenshots in {}", artifacts.display());
-    Ok((passed, failed, skipped))
+    Ok(counts)
 }
 
 /// `npm pack` of `web/pkg` (built first) into `target/web/`; returns the tarball.
@@ -199,7 +200,7 @@ pub fn pack() -> Result<PathBuf> {
     let output = Command::new("npm")
         .args(["pack", "--json", "--pack-destination"])
         .arg(&out)
-        .current_dir(crate::root().join("web/pkg"))
+        .current_dir(root().join("web/pkg"))
         .stderr(Stdio::inherit())
         .output()
         .context("cannot run `npm pack`")?;
@@ -232,7 +233,7 @@ const APPS: &[(&str, &[&str], bool)] = &[
 /// Writes the scratch apps under `target/web/apps/` from `web/tests/vite-app/` and
 /// installs their dependencies and `tarball` from npm; returns the apps' directory.
 fn prepare_apps(tarball: &Path) -> Result<PathBuf> {
-    let template = crate::root().join("web/tests/vite-app");
+    let template = root().join("web/tests/vite-app");
     let apps = target_dir().join("web/apps");
     for (name, deps, with_config) in APPS {
         let dir = apps.join(name);
@@ -289,19 +290,6 @@ pub fn bench(args: &[&str]) -> Result<()> {
     node("scripts/bench.mjs", args)
 }
 
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
-}
-
-/// Where cargo puts build output: `CARGO_TARGET_DIR` if set, else `<root>/target`.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
-        Some(dir) => crate::root().join(dir),
-        None => crate::root().join("target"),
-    }
-}
-
 fn cargo_bin_dir() -> PathBuf {
     std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -313,8 +301,8 @@ fn cargo_bin_dir() -> PathBuf {
 /// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly, or the glue
 /// it generates does not fit the module.
 fn locked_wasm_bindgen_version() -> Result<String> {
-    let lock = std::fs::read_to_string(crate::root().join("Cargo.lock"))
-        .context("cannot read Cargo.lock")?;
+    let lock =
+        std::fs::read_to_string(root().join("Cargo.lock")).context("cannot read Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"wasm-bindgen\"" {
@@ -351,7 +339,7 @@ fn ensure_wasm_bindgen() -> Result<PathBuf> {
     );
     // Not `--locked`: the CLI's own lockfile pins crates this machine's crates.io
     // mirror may not have; the resolver picks compatible ones.
-    crate::run(
+    process::run(
         &cargo(),
         &[
             "install",
@@ -374,20 +362,7 @@ fn ensure_chromium() -> Result<()> {
         return Ok(());
     }
     eprintln!("web: {CHROMIUM} not found; installing Debian's chromium");
-    let apt = |args: &[&str]| -> Result<bool> {
-        eprintln!("+ apt-get {}", args.join(" "));
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .status()
-            .context("cannot run `apt-get` (install Debian's chromium by hand)")?;
-        Ok(status.success())
-    };
-    // A fresh machine may have no package lists yet: update, then retry once.
-    let installed = apt(&["install", "-y", "chromium"])?
-        || (apt(&["update"])? && apt(&["install", "-y", "chromium"])?);
-    if !installed {
+    if !apt_install("chromium") {
         bail!("`apt-get install -y chromium` failed");
     }
     if !Path::new(CHROMIUM).is_file() {
@@ -398,7 +373,7 @@ fn ensure_chromium() -> Result<()> {
 
 /// `npm ci` in `web/` when `node_modules` is missing or older than the lockfile.
 fn ensure_node_modules() -> Result<()> {
-    let web = crate::root().join("web");
+    let web = root().join("web");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let lock = modified(&web.join("package-lock.json"));
     let installed = modified(&web.join("node_modules/.package-lock.json"));
@@ -427,7 +402,7 @@ fn node(script: &str, args: &[&str]) -> Result<()> {
     let status = Command::new("node")
         .arg(script)
         .args(args)
-        .current_dir(crate::root().join("web"))
+        .current_dir(root().join("web"))
         .status()
         .context("cannot run `node`")?;
     if !status.success() {
@@ -436,72 +411,22 @@ fn node(script: &str, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Runs a test command, echoing its stdout, and totals the counts `parse` finds in it.
-/// A command that fails without reporting a failed test (it did not build, the runner
-/// crashed) is an error, not a pass.
-fn stream_counts(command: &mut Command, parse: fn(&str) -> (u64, u64)) -> Result<(u64, u64, u64)> {
-    eprintln!("+ {command:?}");
-    let mut child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {command:?}"))?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line?;
-        println!("{line}");
-        let (p, f) = parse(&line);
-        passed += p;
-        failed += f;
-        skipped += crate::counts::skipped(&line);
-    }
-    let status = child.wait()?;
-    if !status.success() && failed == 0 {
+/// Runs a test command, echoing its stdout, and totals its counts. A command that
+/// fails without reporting a failed test (it did not build, the runner crashed) is an
+/// error, not a pass.
+fn stream_counts(command: &mut Command) -> Result<Counts> {
+    let (counts, status) = counts::stream(command)?;
+    if !status.success() && counts.failed == 0 {
         bail!("{command:?} failed ({status}) without reporting a failed test");
     }
-    Ok((passed, failed, skipped))
-}
-
-/// Counts from a libtest / wasm-bindgen-test-runner line
-/// `test result: ok. 9 passed; 0 failed; ...`.
-pub fn libtest_counts(line: &str) -> (u64, u64) {
-    let Some(rest) = line.strip_prefix("test result: ") else {
-        return (0, 0);
-    };
-    let count = |word: &str| -> u64 {
-        rest.split(';')
-            .find_map(|part| {
-                part.trim()
-                    .strip_suffix(word)?
-                    .trim()
-                    .rsplit(' ')
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-            .unwrap_or(0)
-    };
-    (count("passed"), count("failed"))
-}
-
-/// Counts from node's TAP summary (`# pass 5`, `# fail 0`, `# cancelled 0`); a
-/// cancelled test (a hook or the file failed) counts as failed.
-fn tap_counts(line: &str) -> (u64, u64) {
-    let number = |prefix: &str| -> Option<u64> { line.strip_prefix(prefix)?.trim().parse().ok() };
-    if let Some(n) = number("# pass ") {
-        (n, 0)
-    } else if let Some(n) = number("# fail ").or_else(|| number("# cancelled ")) {
-        (0, n)
-    } else {
-        (0, 0)
-    }
+    Ok(counts)
 }
 
 /// Writes the native side of the parity tests: for every fixture tree, its files, its
 /// configuration and the report the native core renders (`lint --format json`). The
 /// node test lints the same files with the wasm package and must get the same document.
 fn write_parity_cases(out: &Path) -> Result<()> {
-    let root = crate::root();
+    let root = root();
     let mut trees = vec![
         (
             "examples/sovereign".to_string(),
@@ -523,19 +448,14 @@ fn write_parity_cases(out: &Path) -> Result<()> {
         for side in ["fire", "pass"] {
             let tree = dir.join(side);
             if tree.is_dir() {
-                let name = tree
-                    .strip_prefix(&root)
-                    .unwrap_or(&tree)
-                    .to_string_lossy()
-                    .into_owned();
-                trees.push((name, tree));
+                trees.push((relative(&root, &tree), tree));
             }
         }
     }
     let mut cases = Vec::new();
     for (name, tree) in trees {
         let mut found = Vec::new();
-        crate::fuzz::text_files(&tree, &tree, &mut found)?;
+        text_files(&tree, &tree, &mut found)?;
         let mut files: Vec<SourceFile> = found
             .into_iter()
             .map(|(path, text)| SourceFile::new(path, text))
@@ -565,27 +485,4 @@ fn write_parity_cases(out: &Path) -> Result<()> {
     std::fs::write(out, serde_json::to_string(&cases)?)
         .with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runner_summaries_are_counted() {
-        assert_eq!(
-            libtest_counts("test result: ok. 9 passed; 0 failed; 0 ignored; 0 filtered out"),
-            (9, 0)
-        );
-        assert_eq!(
-            libtest_counts("test result: FAILED. 8 passed; 1 failed; 0 ignored"),
-            (8, 1)
-        );
-        assert_eq!(libtest_counts("running 9 tests"), (0, 0));
-        assert_eq!(tap_counts("# pass 31"), (31, 0));
-        assert_eq!(tap_counts("# fail 2"), (0, 2));
-        assert_eq!(tap_counts("# cancelled 1"), (0, 1));
-        assert_eq!(tap_counts("# passed the wrong thing"), (0, 0));
-        assert_eq!(tap_counts("ok 1 - # pass 3"), (0, 0));
-    }
 }

@@ -14,6 +14,12 @@
 //! module <= 1.5 MiB. Options: `--rounds N` (default 200 passes over the fixtures).
 //! `--soak [--requests N] [--workers N]`: admission under load instead (see `admit/soak.rs`).
 //! Run outside `cargo bench` (e.g. by `cargo test --all-targets`) it does nothing.
+#![expect(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a benchmark, with the tests' fixtures: a broken setup stops it loudly"
+)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -10,16 +10,6 @@
 //! glue (`wapc_init`, the host capability for context-aware Blueprint lookups) is
 //! compiled for `wasm32` only. [`package`] (annotation, metadata) and [`twins`]
 //! (the Kyverno and ValidatingAdmissionPolicy equivalents) are native build tools.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::unreachable
-    )
-)]
 
 pub mod admission;
 pub mod objects;

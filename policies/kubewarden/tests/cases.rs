@@ -1,6 +1,7 @@
 //! The admission fixtures run natively through `admission::validate`: every case in
 //! `test_data/cases.yaml` gets exactly its expected verdict, and every fixture file is
 //! used by some case. (`e2e.rs` runs the same cases through the built module.)
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
 

@@ -5,6 +5,7 @@
 //! `io.kubewarden.metadata` section read back from the module.
 //!
 //! Needs `cargo xtask policies build` (run by `cargo xtask test`) first.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! `kwctl scaffold artifacthub` derives from it), the ClusterAdmissionPolicy in
 //! `deploy/admission/` with the metadata and the settings grammar, and the generated
 //! Kyverno / ValidatingAdmissionPolicy files with their generator.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

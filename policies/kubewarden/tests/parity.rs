@@ -9,6 +9,7 @@
 //!   codes as the policy. Where admission is deliberately stricter (placeholders in a
 //!   live object) or the core has a known gap, the divergence is listed and asserted,
 //!   so it cannot widen silently and is noticed when it closes.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
 

@@ -9,6 +9,7 @@
 //!
 //! Needs `cargo xtask policies build` (run by `cargo xtask test`) first, for the waPC
 //! leg.
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
 
