@@ -9,6 +9,7 @@
 //! configuration (`tests/fixtures/precision.team.yaml`, written from the fixture's own
 //! docs) at least 90% of error-severity findings true; and no lockstep finding lost in
 //! either. The figures are printed (`cargo test --test precision -- --nocapture`).
+#![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
 
