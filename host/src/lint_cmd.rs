@@ -82,13 +82,7 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
         } else {
             Vec::new()
         };
-        let lookup = |p: &str| {
-            sources
-                .binary_search_by(|s| s.path.as_str().cmp(p))
-                .ok()
-                .and_then(|i| sources.get(i))
-                .map(|s| s.text.as_str())
-        };
+        let lookup = |p: &str| text_of(&sources, p);
         if let Some(file) = &args.write_baseline {
             let recorded = Baseline::of(&report, &lookup);
             std::fs::write(file, recorded.to_json())
@@ -262,13 +256,7 @@ fn render_report(
     color: bool,
     prefix: &str,
 ) -> String {
-    let lookup = |p: &str| {
-        sources
-            .binary_search_by(|s| s.path.as_str().cmp(p))
-            .ok()
-            .and_then(|i| sources.get(i))
-            .map(|s| s.text.as_str())
-    };
+    let lookup = |p: &str| text_of(sources, p);
     match format {
         Format::Text => {
             let opts = render::TextOptions {
@@ -280,6 +268,15 @@ fn render_report(
         Format::Json => render::json(report, prefix),
         Format::Sarif => render::sarif(report, prefix, config, &lookup),
     }
+}
+
+/// The text of `path` among `sources` (sorted by path).
+fn text_of<'a>(sources: &'a [SourceFile], path: &str) -> Option<&'a str> {
+    sources
+        .binary_search_by(|s| s.path.as_str().cmp(path))
+        .ok()
+        .and_then(|i| sources.get(i))
+        .map(|s| s.text.as_str())
 }
 
 /// The text of every file a finding points at, sorted by path, read back for the text

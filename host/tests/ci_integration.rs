@@ -352,20 +352,25 @@ fn the_action_installs_the_release_lints_to_sarif_uploads_it_and_fails_on_findin
     assert_eq!(with["category"], "catalyst-guard");
 }
 
-/// The `with:` of the catalyst-guard step of the documented pull-request workflow.
-fn documented_pr_inputs() -> Vec<(String, String)> {
+/// The YAML block after `marker` in docs/ci-integration.md.
+fn documented_yaml(marker: &str) -> String {
     let doc = read("docs/ci-integration.md");
-    let block = doc
-        .split_once("<!-- ci-integration: action-pr-example")
-        .expect("the PR example's marker")
+    doc.split_once(marker)
+        .unwrap_or_else(|| panic!("the marker `{marker}`"))
         .1
         .split_once("```yaml\n")
         .expect("a yaml block")
         .1
         .split_once("\n```")
         .expect("closed block")
-        .0;
-    let parsed = yaml::parse(block);
+        .0
+        .to_string()
+}
+
+/// The `with:` of the catalyst-guard step of the documented pull-request workflow.
+fn documented_pr_inputs() -> Vec<(String, String)> {
+    let block = documented_yaml("<!-- ci-integration: action-pr-example");
+    let parsed = yaml::parse(&block);
     assert!(parsed.error.is_none(), "{:?}", parsed.error);
     let steps = parsed.documents[0]
         .root()
@@ -637,19 +642,8 @@ fn the_pre_commit_hook_runs_when_yaml_markdown_templates_or_ui_sources_change() 
 
 /// The GitLab job of docs/ci-integration.md: its YAML block after the marker comment.
 fn gitlab_job_script() -> String {
-    let doc = read("docs/ci-integration.md");
-    let after = doc
-        .split_once("<!-- ci-integration: gitlab-snippet")
-        .expect("the GitLab snippet's marker")
-        .1;
-    let block = after
-        .split_once("```yaml\n")
-        .expect("a yaml block")
-        .1
-        .split_once("\n```")
-        .expect("closed block")
-        .0;
-    let parsed = yaml::parse(block);
+    let block = documented_yaml("<!-- ci-integration: gitlab-snippet");
+    let parsed = yaml::parse(&block);
     assert!(parsed.error.is_none(), "{:?}", parsed.error);
     let job = parsed.documents[0]
         .root()

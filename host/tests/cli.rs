@@ -350,7 +350,11 @@ fn catalyst_guard_rule_count() -> usize {
     let rules = v.as_array().expect("array");
     assert_eq!(rules.len(), catalyst_guard::lint::RULES.len());
     // Each rule says whether it can fix and whether it compares files.
-    assert!(rules.iter().all(|r| r["fix"].is_string() && r["crossFile"].is_boolean()));
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["fix"].is_string() && r["crossFile"].is_boolean())
+    );
     assert_eq!(rules[3]["fix"], "sometimes");
     rules.len()
 }
@@ -548,8 +552,12 @@ fn new_from_rev_keeps_a_cross_file_finding_when_any_file_it_compares_changed() {
     let dir = tempfile::tempdir().expect("tempdir");
     clean_component(dir.path(), "flux", "1.1.4");
     clean_component(dir.path(), "gitea", "2.0.0");
-    write(dir.path(), "docs/old.md", "an old minio mention
-");
+    write(
+        dir.path(),
+        "docs/old.md",
+        "an old minio mention
+",
+    );
     git(dir.path(), &["init", "-q"]);
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-qm", "base"]);
@@ -580,7 +588,10 @@ fn new_from_rev_keeps_a_cross_file_finding_when_any_file_it_compares_changed() {
         "platform/gitea/chart/values.yaml",
         "global:\n  imageRegistry: \"\"\nreplicas: 2\n",
     );
-    git(dir.path(), &["commit", "-qam", "change gitea without a bump"]);
+    git(
+        dir.path(),
+        &["commit", "-qam", "change gitea without a bump"],
+    );
     let out = run(
         &[
             "lint",
@@ -605,7 +616,11 @@ fn new_from_rev_keeps_a_cross_file_finding_when_any_file_it_compares_changed() {
     );
     // `--help` names the cross-file rules.
     let help = run(&["lint", "--help"], dir.path());
-    assert!(stdout(&help).contains("CG001, CG002, CG003"), "{}", stdout(&help));
+    assert!(
+        stdout(&help).contains("CG001, CG002, CG003"),
+        "{}",
+        stdout(&help)
+    );
 }
 
 #[test]
@@ -671,18 +686,39 @@ fn an_image_bots_tag_bumps_and_helmignored_files_need_no_chart_bump() {
     let dir = tempfile::tempdir().expect("tempdir");
     clean_component(dir.path(), "harbor", "1.0.0");
     let values = |tag: &str| {
-        format!("global:\n  imageRegistry: \"\"\ncore:\n  image:\n    repository: goharbor/harbor-core\n    tag: {tag}\n")
+        format!(
+            "global:\n  imageRegistry: \"\"\ncore:\n  image:\n    repository: goharbor/harbor-core\n    tag: {tag}\n"
+        )
     };
-    write(dir.path(), "platform/harbor/chart/values.yaml", &values("v2.10.0"));
+    write(
+        dir.path(),
+        "platform/harbor/chart/values.yaml",
+        &values("v2.10.0"),
+    );
     write(dir.path(), "platform/harbor/chart/.helmignore", "ci/\n");
-    write(dir.path(), "platform/harbor/chart/ci/test.yaml", "replicas: 1\n");
+    write(
+        dir.path(),
+        "platform/harbor/chart/ci/test.yaml",
+        "replicas: 1\n",
+    );
     git(dir.path(), &["init", "-q"]);
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-qm", "base"]);
     // The image bot's commit: a tag, and a CI values file Helm does not package.
-    write(dir.path(), "platform/harbor/chart/values.yaml", &values("v2.10.1"));
-    write(dir.path(), "platform/harbor/chart/ci/test.yaml", "replicas: 2\n");
-    git(dir.path(), &["commit", "-qam", "image-bot: bump harbor-core to v2.10.1"]);
+    write(
+        dir.path(),
+        "platform/harbor/chart/values.yaml",
+        &values("v2.10.1"),
+    );
+    write(
+        dir.path(),
+        "platform/harbor/chart/ci/test.yaml",
+        "replicas: 2\n",
+    );
+    git(
+        dir.path(),
+        &["commit", "-qam", "image-bot: bump harbor-core to v2.10.1"],
+    );
     let lint = |extra: &[&str]| {
         let mut args = vec!["lint", ".", "--base", "HEAD~1", "--format", "json"];
         args.extend_from_slice(extra);
