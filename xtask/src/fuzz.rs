@@ -305,8 +305,17 @@ fn write_seeds() -> Result<()> {
     ] {
         write("config", name, text.as_bytes())?;
     }
-    if let Ok(cm) = std::fs::read_to_string(root.join("deploy/configmap.yaml")) {
-        write("config", "deploy-configmap", cm.as_bytes())?;
+    // The ConfigMap's `config.yaml` in the kustomize base (the chart's defaults).
+    if let Ok(base) = std::fs::read_to_string(root.join("deploy/catalyst-guard.yaml")) {
+        let parsed = catalyst_guard::yaml::parse(&base);
+        let config = parsed
+            .documents
+            .iter()
+            .filter_map(|d| d.root())
+            .find_map(|r| r.str_at(&["data", "config.yaml"]));
+        if let Some(config) = config {
+            write("config", "deploy-configmap", config.as_bytes())?;
+        }
     }
 
     // Snapshots: the recovery fixtures and a small generated cluster.

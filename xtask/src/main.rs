@@ -4,6 +4,8 @@
 //!   `suite.rs`).
 //! - `docs [--check]`: regenerate `docs/rules.md` from the rule registry.
 //! - `gen-suffixes [--check]`: regenerate CG006's public suffix table (see `suffixes.rs`).
+//! - `gen-deploy [--check]`: regenerate the kustomize base `deploy/catalyst-guard.yaml`
+//!   from the chart (see `chart.rs`).
 //! - `bench lint`, `bench plugin`: lint throughput and the plugin's costs (see `bench.rs`).
 //! - `bench recover`: decision engine and `recover` end to end (see `bench_recover.rs`).
 //! - `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
@@ -24,6 +26,7 @@
 
 mod bench;
 mod bench_recover;
+mod chart;
 mod counts;
 mod docs;
 mod e2e;
@@ -60,6 +63,7 @@ fn main() -> Result<()> {
         ["annotate", rest @ ..] => policies::annotate(rest),
         ["gen-policies", rest @ ..] => policies::gen_policies(rest),
         ["gen-suffixes", rest @ ..] => suffixes::run(rest),
+        ["gen-deploy", rest @ ..] => chart::gen_deploy(rest),
         ["policies", rest @ ..] => policies::run(rest),
         ["web", rest @ ..] => web::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
@@ -70,7 +74,7 @@ fn main() -> Result<()> {
         ["dist", rest @ ..] => ship::dist(rest),
         _ => bail!(
             "usage: cargo xtask test | docs [--check] | bench lint|recover|plugin|admit|web [...] | \
-             build-wasm | gen-policies [--settings FILE] [--check] | gen-suffixes [--check] | \
+             build-wasm | gen-policies [--settings FILE] [--check] | gen-suffixes [--check] | gen-deploy [--check] | \
              policies ... | web ... | \
              fuzz [--seconds N] [TARGET] | faults | imports [--check] [--root DIR] | e2e ... | \
              image [--verify] | dist [--verify]"

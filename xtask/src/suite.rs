@@ -10,7 +10,7 @@ use crate::counts::{self, Counts};
 use crate::paths::root;
 use crate::process::run;
 use crate::tools::{ensure_kubectl, ensure_test_tools, ensure_wasm_targets};
-use crate::{docs, fuzz, plugin, policies, suffixes, web};
+use crate::{chart, docs, fuzz, plugin, policies, suffixes, web};
 
 /// Seconds per fuzz target in `cargo xtask test`.
 const FUZZ_SECONDS_IN_TEST: u64 = 20;
@@ -23,6 +23,9 @@ pub fn run_all() -> Result<()> {
     ensure_kubectl()?;
     ensure_test_tools()?;
     ensure_wasm_targets()?;
+    // helm, for the chart tests: built here (minutes, once per machine) so its
+    // progress shows, rather than inside a test that captures it.
+    chart::helm()?;
     run(cargo, &["fmt", "--all", "--", "--check"])?;
     run(
         cargo,

@@ -1566,29 +1566,33 @@ pub struct RbacRule {
     pub verbs: Vec<String>,
 }
 
-/// Every ClusterRole and Role rule in `deploy/` (rendered namespace `flux-system`, as
-/// the kustomization sets it).
+/// Every ClusterRole and Role rule of the kustomize base `deploy/catalyst-guard.yaml`
+/// (the chart rendered with its default values, namespace `flux-system`).
 pub fn rbac_from_deploy() -> Vec<RbacRule> {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy"));
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/catalyst-guard.yaml"
+    ));
+    let text = fs::read_to_string(path).expect("deploy/catalyst-guard.yaml");
+    let parsed = catalyst_guard::yaml::parse(&text);
+    let strings = |node: Option<catalyst_guard::yaml::Node<'_>>| -> Vec<String> {
+        node.map(|n| {
+            n.items()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
     let mut rules = Vec::new();
-    for (file, namespace) in [
-        ("clusterrole.yaml", None),
-        ("role.yaml", Some("flux-system".to_owned())),
-    ] {
-        let text = fs::read_to_string(dir.join(file)).expect("deploy/ RBAC file");
-        let parsed = catalyst_guard::yaml::parse(&text);
-        let root = parsed
-            .documents
-            .first()
-            .and_then(|d| d.root())
-            .expect("an RBAC document");
-        let strings = |node: Option<catalyst_guard::yaml::Node<'_>>| -> Vec<String> {
-            node.map(|n| {
-                n.items()
-                    .filter_map(|i| i.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
+    for root in parsed.documents.iter().filter_map(|d| d.root()) {
+        let namespace = match root.str_at(&["kind"]) {
+            Some("ClusterRole") => None,
+            Some("Role") => Some(
+                root.str_at(&["metadata", "namespace"])
+                    .expect("a namespaced Role")
+                    .to_owned(),
+            ),
+            _ => continue,
         };
         for rule in root.get("rules").expect("rules").items() {
             rules.push(RbacRule {
@@ -1600,6 +1604,10 @@ pub fn rbac_from_deploy() -> Vec<RbacRule> {
             });
         }
     }
+    assert!(
+        !rules.is_empty(),
+        "deploy/catalyst-guard.yaml holds no ClusterRole or Role"
+    );
     rules
 }
 

@@ -25,6 +25,7 @@ pub fn dist_files(v: &str) -> Vec<String> {
         format!("catalyst-guard-admission-{v}.yaml"),
         format!("catalyst-guard-{v}.oci.tar"),
         format!("catalyst-guard-{v}.cdx.json"),
+        format!("bp-catalyst-guard-{v}.tgz"),
     ]
 }
 
@@ -66,6 +67,14 @@ pub fn dist(args: &[&str]) -> Result<()> {
         );
     }
     sbom(&out(7))?;
+    let chart = crate::chart::package(&dist)?;
+    if chart != out(8) {
+        bail!(
+            "the chart is at {}, expected {}",
+            chart.display(),
+            out(8).display()
+        );
+    }
 
     let listed: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut sums = Command::new("sha256sum");
@@ -213,7 +222,7 @@ mod tests {
     #[test]
     fn dist_names_every_artifact_with_the_version() {
         let files = dist_files("9.8.7");
-        assert_eq!(files.len(), 8);
+        assert_eq!(files.len(), 9);
         assert!(files.iter().all(|f| f.contains("9.8.7")));
         assert!(
             image_archive()

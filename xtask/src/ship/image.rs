@@ -292,11 +292,13 @@ mod tests {
 
     #[test]
     fn the_cronjob_runs_the_image_this_build_tags() {
-        let cron = std::fs::read_to_string(root().join("deploy/cronjob.yaml")).expect("cronjob");
-        let image = cron
+        let base = std::fs::read_to_string(root().join("deploy/catalyst-guard.yaml"))
+            .expect("the kustomize base");
+        let image = base
             .lines()
             .find_map(|l| l.trim().strip_prefix("image: "))
-            .expect("an image line");
+            .expect("an image line")
+            .trim_matches('"');
         assert_eq!(image, format!("{IMAGE_REPO}:{}", version()));
     }
 }
