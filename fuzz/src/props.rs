@@ -93,7 +93,9 @@ pub fn check_lint(files: &[SourceFile], config: &Config) -> Vec<Finding> {
         // of that file.
         for r in &f.related {
             if let Some(other) = files.iter().find(|s| s.path == r.path) {
-                let n = lines(&other.text, false).len().max(lines(&other.text, true).len());
+                let n = lines(&other.text, false)
+                    .len()
+                    .max(lines(&other.text, true).len());
                 assert!(
                     r.line >= 1 && (r.line as usize) <= n.max(1),
                     "related place outside its file: {r:?} of {f:?}"
@@ -103,8 +105,9 @@ pub fn check_lint(files: &[SourceFile], config: &Config) -> Vec<Finding> {
     }
     // SARIF, with its fingerprints, renders every finding.
     let source = |p: &str| files.iter().find(|s| s.path == p).map(|s| s.text.as_str());
-    let sarif: serde_json::Value = serde_json::from_str(&render::sarif(&report, "", config, &source))
-        .unwrap_or_else(|e| panic!("SARIF is not JSON: {e}"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render::sarif(&report, "", config, &source))
+            .unwrap_or_else(|e| panic!("SARIF is not JSON: {e}"));
     assert_eq!(
         sarif["runs"][0]["results"].as_array().map(Vec::len),
         Some(report.findings.len()),
