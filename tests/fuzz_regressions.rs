@@ -84,6 +84,7 @@ fn a_span_past_the_end_of_its_line_breaks_the_lint_property() {
         message: "x".to_string(),
         help: None,
         fix: None,
+        related: Vec::new(),
     };
     let outside = std::panic::catch_unwind(|| props::check_span(&finding, "a: b"));
     assert!(outside.is_err(), "line 2 of a one-line file passed");

@@ -2,8 +2,8 @@
 //! (DOMAIN.md "Real monorepos"): product charts under `products/`, v-prefixed and
 //! `=`-prefixed dependency pins, Helm values key paths and in-cluster names in docs and
 //! values, a glossary with contextual exemptions, and migration notes. The linter must
-//! report exactly the seeded violations (snapshot), and the README's worked glossary
-//! example must be the fixture's configuration, so the documented example is tested.
+//! report exactly the seeded violations (snapshot), and the worked glossary example of
+//! docs/lint.md must be the fixture's configuration, so the documented example is tested.
 #![cfg(test)] // Test code throughout: clippy.toml lets tests `expect`, helpers included.
 
 mod common;
@@ -55,13 +55,13 @@ fn product_charts_are_found_by_name_and_key_paths_are_not_hosts() {
 }
 
 #[test]
-fn the_readme_glossary_example_is_the_fixture_configuration() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README is readable");
+fn the_documented_glossary_example_is_the_fixture_configuration() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/lint.md"))
+        .expect("docs/lint.md is readable");
     let marker = "<!-- glossary example: tests/fixtures/monorepo/.catalyst-guard.yaml -->";
     let after = readme
         .split_once(marker)
-        .expect("README marks the glossary example")
+        .expect("docs/lint.md marks the glossary example")
         .1;
     let block = after
         .split_once("```yaml\n")

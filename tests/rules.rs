@@ -6,6 +6,7 @@ mod common;
 
 use std::path::Path;
 
+use catalyst_guard::lint::rule::Fixable;
 use catalyst_guard::lint::{self, RULES, Report, RuleMeta, SourceFile, render};
 
 /// Lints one case folder; a folder with `head/` and `base/` is a `--base` comparison.
@@ -79,6 +80,42 @@ fn no_rule_fires_on_its_must_not_fire_fixture() {
             dir.display(),
             mine.findings
         );
+    }
+}
+
+#[test]
+fn every_rule_fixes_exactly_as_it_declares() {
+    for rule in RULES {
+        let mut fixed = 0;
+        let mut unfixed = 0;
+        for case in ["fire", "pass"] {
+            let (report, _) = lint_case(&rule_dir(rule).join(case));
+            for f in only(&report, rule).findings {
+                if f.fix.is_some() {
+                    fixed += 1;
+                } else {
+                    unfixed += 1;
+                }
+            }
+        }
+        match rule.fix {
+            Fixable::Never => assert_eq!(
+                fixed, 0,
+                "{} declares `fix: Never` but emitted {fixed} fixes",
+                rule.code
+            ),
+            Fixable::Always => assert_eq!(
+                unfixed, 0,
+                "{} declares `fix: Always` but {unfixed} findings have no fix",
+                rule.code
+            ),
+            // Its fixture shows both kinds, so the declaration is neither of the others.
+            Fixable::Sometimes => assert!(
+                fixed > 0,
+                "{} declares `fix: Sometimes` but its fixture has no fixed finding",
+                rule.code
+            ),
+        }
     }
 }
 

@@ -13,6 +13,10 @@ fn report() -> lint::Report {
     lint::lint(&files, None, &config)
 }
 
+fn tree() -> (Vec<lint::SourceFile>, lint::Config) {
+    common::load_tree(&common::fixtures().join("sovereign"))
+}
+
 #[test]
 fn the_seeded_violations_and_nothing_else_are_reported() {
     let got: Vec<(String, String, u32, Severity)> = report()
@@ -121,8 +125,10 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let report = report();
+    let (files, config) = tree();
+    let source = |p: &str| files.iter().find(|f| f.path == p).map(|f| f.text.as_str());
     let sarif: serde_json::Value =
-        serde_json::from_str(&render::sarif(&report, "")).expect("SARIF is JSON");
+        serde_json::from_str(&render::sarif(&report, "", &config, &source)).expect("SARIF is JSON");
     let errors: Vec<String> = validator
         .iter_errors(&sarif)
         .map(|e| format!("{e} at {}", e.instance_path))
@@ -135,10 +141,48 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         results.iter().any(|r| r["level"] == "note"),
         "info findings become notes"
     );
+    // Every result carries a fingerprint code scanning can follow across commits, and
+    // cross-file results name what they compared with.
+    assert!(
+        results
+            .iter()
+            .all(|r| r["partialFingerprints"]["catalystGuard/v1"].is_string())
+    );
+    let cg001 = results
+        .iter()
+        .find(|r| r["ruleId"] == "CG001")
+        .expect("the fixture has a CG001");
+    assert!(
+        cg001["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("chart/Chart.yaml"))
+    );
     // A broken document must fail the same validator: the check can fail.
     let mut broken = sarif.clone();
     broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
     assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn sarif_rule_levels_follow_the_configuration() {
+    let (files, _) = tree();
+    let config = lint::Config::parse("rules:\n  CG007: warning\n  CG008: off\n").expect("config");
+    let report = lint::lint(&files, None, &config);
+    let source = |p: &str| files.iter().find(|f| f.path == p).map(|f| f.text.as_str());
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render::sarif(&report, "", &config, &source)).expect("SARIF is JSON");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    let level = |code: &str| {
+        rules
+            .iter()
+            .find(|r| r["id"] == code)
+            .map(|r| r["defaultConfiguration"]["level"].clone())
+    };
+    assert_eq!(level("CG007"), Some(serde_json::json!("warning")));
+    assert_eq!(level("CG008"), Some(serde_json::json!("none")));
+    assert_eq!(level("CG001"), Some(serde_json::json!("error")));
 }
 
 #[test]

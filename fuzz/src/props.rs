@@ -89,7 +89,30 @@ pub fn check_lint(files: &[SourceFile], config: &Config) -> Vec<Finding> {
             .find(|s| s.path == f.path)
             .unwrap_or_else(|| panic!("finding for a file not in the set: {f:?}"));
         check_span(f, &file.text);
+        // A related place in a file of the set (not a missing counterpart) is a line
+        // of that file.
+        for r in &f.related {
+            if let Some(other) = files.iter().find(|s| s.path == r.path) {
+                let n = lines(&other.text, false)
+                    .len()
+                    .max(lines(&other.text, true).len());
+                assert!(
+                    r.line >= 1 && (r.line as usize) <= n.max(1),
+                    "related place outside its file: {r:?} of {f:?}"
+                );
+            }
+        }
     }
+    // SARIF, with its fingerprints, renders every finding.
+    let source = |p: &str| files.iter().find(|s| s.path == p).map(|s| s.text.as_str());
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render::sarif(&report, "", config, &source))
+            .unwrap_or_else(|e| panic!("SARIF is not JSON: {e}"));
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(report.findings.len()),
+        "SARIF results"
+    );
     report.findings
 }
 
@@ -128,16 +151,24 @@ pub fn check_span(f: &Finding, text: &str) {
     );
 }
 
-/// A configuration error's position lies in the text (its line exists) and it names a
-/// field and says what is wrong.
+/// A configuration error's position lies in the text (its line exists, and the column
+/// is on it or one past its end) and it names a field and says what is wrong.
 pub fn check_config_error(e: &ConfigError, text: &str) {
-    let lines = lines(text, true).len() as u64;
+    let all = lines(text, true);
+    let lines = all.len() as u64;
     assert!(e.line >= 1 && e.col >= 1, "position not 1-based: {e:?}");
     assert!(
         u64::from(e.line) <= lines,
         "line {} beyond the text's {lines} lines: {e:?}",
         e.line
     );
+    if let Some(line) = all.get(e.line as usize - 1) {
+        assert!(
+            e.col as usize <= line.chars().count() + 1,
+            "column {} beyond its line {line:?}: {e:?}",
+            e.col
+        );
+    }
     assert!(
         !e.field.is_empty() && !e.message.is_empty(),
         "unnamed error: {e:?}"

@@ -40,8 +40,15 @@ pub enum EngineChoice {
 }
 
 impl EngineArgs {
-    /// Loads the plugin this run should use, or `None` for the native engine.
+    /// Loads the plugin this run should use, or `None` for the native engine; says so on
+    /// stderr when no plugin is found.
     pub fn load(&self) -> Result<Option<Plugin>> {
+        self.load_noting(true)
+    }
+
+    /// [`EngineArgs::load`], with the note about a missing plugin only if `note`
+    /// (`lint --verbose`): a linter run every commit should not print it every time.
+    pub fn load_noting(&self, note: bool) -> Result<Option<Plugin>> {
         if self.engine == EngineChoice::Native {
             return Ok(None);
         }
@@ -69,10 +76,12 @@ impl EngineArgs {
                     looked.join(", ")
                 );
             }
-            eprintln!(
-                "note: no plugin found (looked at {}); using the built-in engine",
-                looked.join(", ")
-            );
+            if note {
+                eprintln!(
+                    "note: no plugin found (looked at {}); using the built-in engine",
+                    looked.join(", ")
+                );
+            }
             return Ok(None);
         };
         Ok(Some(Plugin::load(

@@ -1,4 +1,5 @@
-//! Reads a base revision's chart folders with git (for CG010), without checking it out.
+//! Reads a base revision's chart folders with git (for CG010), and which lines changed
+//! since a revision (for `--new-from-rev`), without checking anything out.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -8,11 +9,56 @@ use anyhow::{Context, Result, bail};
 
 use catalyst_guard::lint::{Config, SourceFile};
 
-/// Every file under a chart folder (`chartRoots`) at `rev`, with root-relative paths.
-pub fn chart_files_at(root: &Path, rev: &str, config: &Config) -> Result<Vec<SourceFile>> {
+/// Fails with one line unless `root` is in a git work tree and `rev` names a commit
+/// there: git's own answer to a bad call is its usage text, which says neither.
+fn check_rev(root: &Path, rev: &str, flag: &str) -> Result<()> {
     if rev.starts_with('-') {
         bail!("invalid revision `{rev}`");
     }
+    let inside = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .stderr(Stdio::null())
+        .output()
+        .context("cannot run `git`")?;
+    if !inside.status.success() || inside.stdout.trim_ascii() != b"true" {
+        bail!(
+            "`{flag}` needs a git repository, and `{}` is not in one",
+            root.display()
+        );
+    }
+    let commit = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--verify", "--quiet"])
+        .arg(format!("{rev}^{{commit}}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("cannot run `git`")?;
+    if !commit.success() {
+        bail!(
+            "`{flag} {rev}`: no such commit in `{}` (a shallow clone needs `fetch-depth: 0`)",
+            root.display()
+        );
+    }
+    Ok(())
+}
+
+/// The first line of a failed git command's stderr.
+fn first_line(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("(no message)")
+        .trim()
+        .to_string()
+}
+
+/// Every file under a chart folder (`chartRoots`) at `rev`, with root-relative paths.
+pub fn chart_files_at(root: &Path, rev: &str, config: &Config) -> Result<Vec<SourceFile>> {
+    check_rev(root, rev, "--base")?;
     let list = Command::new("git")
         .arg("-C")
         .arg(root)
@@ -23,7 +69,7 @@ pub fn chart_files_at(root: &Path, rev: &str, config: &Config) -> Result<Vec<Sou
         bail!(
             "`git ls-tree {rev}` failed in `{}`: {}",
             root.display(),
-            String::from_utf8_lossy(&list.stderr).trim()
+            first_line(&list.stderr)
         );
     }
     let paths: Vec<String> = list
@@ -90,9 +136,7 @@ pub fn chart_files_at(root: &Path, rev: &str, config: &Config) -> Result<Vec<Sou
 /// `git diff -U0 REV` over the working tree (staged and unstaged changes), plus every
 /// line of untracked, not-ignored files. No checkout; paths are relative to `root`.
 pub fn changed_lines(root: &Path, rev: &str) -> Result<ChangedLines> {
-    if rev.starts_with('-') {
-        bail!("invalid revision `{rev}`");
-    }
+    check_rev(root, rev, "--new-from-rev")?;
     let git = |args: &[&str]| -> Result<Vec<u8>> {
         let out = Command::new("git")
             .arg("-C")
@@ -106,7 +150,7 @@ pub fn changed_lines(root: &Path, rev: &str) -> Result<ChangedLines> {
                 "`git {}` failed in `{}`: {}",
                 args.join(" "),
                 root.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
+                first_line(&out.stderr)
             );
         }
         Ok(out.stdout)
@@ -130,10 +174,12 @@ pub fn changed_lines(root: &Path, rev: &str) -> Result<ChangedLines> {
     Ok(changed)
 }
 
-/// Which lines of which files changed.
+/// Which lines of which files changed, and which files the change touched at all
+/// (deleted ones included).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ChangedLines {
     files: std::collections::HashMap<String, Lines>,
+    touched: std::collections::HashSet<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -153,6 +199,11 @@ impl ChangedLines {
             None => false,
         }
     }
+
+    /// True if the change touched the file: added, edited, or deleted.
+    pub fn touches(&self, path: &str) -> bool {
+        self.files.contains_key(path) || self.touched.contains(path)
+    }
 }
 
 /// Reads `git diff -U0` output: the new-side path of each file (`+++ b/...`) and the
@@ -161,7 +212,13 @@ fn parse_diff(diff: &str) -> ChangedLines {
     let mut out = ChangedLines::default();
     let mut current: Option<String> = None;
     for line in diff.lines() {
-        if let Some(path) = line.strip_prefix("+++ ") {
+        if let Some(path) = line.strip_prefix("--- ")
+            && path != "/dev/null"
+        {
+            let path = unquote(path);
+            out.touched
+                .insert(path.strip_prefix("a/").unwrap_or(&path).to_string());
+        } else if let Some(path) = line.strip_prefix("+++ ") {
             current = (path != "/dev/null").then(|| {
                 let path = unquote(path);
                 path.strip_prefix("b/").unwrap_or(&path).to_string()
@@ -234,6 +291,8 @@ mod tests {
         assert!(yes("docs/a.md", 4) && yes("docs/a.md", 5) && yes("docs/a.md", 12));
         assert!(!yes("docs/a.md", 6) && !yes("docs/a.md", 21) && !yes("docs/a.md", 3));
         assert!(!yes("old.md", 1));
+        assert!(c.touches("old.md") && c.touches("docs/a.md"));
+        assert!(!c.touches("docs/b.md"));
         assert!(yes("café d.md", 1));
     }
 }

@@ -32,7 +32,7 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let plugin = args.engine.load()?;
+    let plugin = args.engine.load_noting(args.verbose)?;
     if (args.baseline.is_some() || args.write_baseline.is_some()) && args.paths.len() > 1 {
         anyhow::bail!(
             "`--baseline` and `--write-baseline` take one PATH (baseline paths are relative to it)"
@@ -74,20 +74,15 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
         // No source text is kept while linting (it would hold the whole tree in
         // memory); text output and baselines need the lines of findings, so it reads
         // back just the files that have findings.
-        let needs_text =
-            args.format == Format::Text || args.baseline.is_some() || args.write_baseline.is_some();
+        let needs_text = (args.format != Format::Json && !args.statistics)
+            || args.baseline.is_some()
+            || args.write_baseline.is_some();
         let sources = if needs_text {
             sources_of(&root, &report, &config)
         } else {
             Vec::new()
         };
-        let lookup = |p: &str| {
-            sources
-                .binary_search_by(|s| s.path.as_str().cmp(p))
-                .ok()
-                .and_then(|i| sources.get(i))
-                .map(|s| s.text.as_str())
-        };
+        let lookup = |p: &str| text_of(&sources, p);
         if let Some(file) = &args.write_baseline {
             let recorded = Baseline::of(&report, &lookup);
             std::fs::write(file, recorded.to_json())
@@ -103,9 +98,14 @@ pub fn run(args: &LintArgs, color: bool) -> Result<u8> {
             baseline.apply(&mut report, &lookup);
         }
         failed |= report.has_errors();
+        if args.statistics {
+            output.push_str(&render::statistics(&report));
+            continue;
+        }
         output.push_str(&render_report(
             &report,
             &sources,
+            &config,
             args.format,
             color,
             &prefix,
@@ -138,6 +138,13 @@ fn lint_path(
         (PathBuf::from("."), Some(path.to_path_buf()))
     };
     let (mut config, config_text) = load_config(&root, args.config.as_deref())?;
+    if args.verbose {
+        eprintln!(
+            "linting `{}` with the {} engine",
+            path.display(),
+            if plugin.is_some() { "plugin" } else { "native" }
+        );
+    }
     if files.is_some() {
         config.disable_repo_rules();
     }
@@ -148,8 +155,11 @@ fn lint_path(
             config: config_text.as_deref(),
         },
     };
+    // Every path the walk sees (before `exclude`), for CG016's unmatched globs; only
+    // collected when the configuration has globs.
+    let seen = Mutex::new(Vec::new());
     let scanned = match &files {
-        None => scan_dir(&root, &config, threads, &engine)?,
+        None => scan_dir(&root, &config, threads, &engine, &seen)?,
         Some(file) => scan_one(file, &config, &engine),
     };
     let base = match &args.base {
@@ -194,14 +204,27 @@ fn lint_path(
     if config.is_enabled(&lint::rules::invalid_input::META) {
         report.findings.extend(input_findings);
     }
+    if files.is_none() {
+        let seen = seen.into_inner().unwrap_or_default();
+        let paths: Vec<&str> = seen.iter().map(String::as_str).collect();
+        report
+            .findings
+            .extend(lint::unmatched_globs(&config, &paths));
+    }
     report
         .findings
         .sort_by(|a, b| (&a.path, a.line, a.col, &a.code).cmp(&(&b.path, b.line, b.col, &b.code)));
     if let Some(rev) = &args.new_from_rev {
         let changed = git::changed_lines(&root, rev)?;
-        report
-            .findings
-            .retain(|f| changed.contains(&f.path, f.line));
+        // A finding on a changed line is new. A cross-file finding is also kept when any
+        // file it compares changed: a chart bumped without its blueprint.yaml leaves the
+        // CG001 on the unchanged Blueprint line.
+        report.findings.retain(|f| {
+            changed.contains(&f.path, f.line)
+                || (is_repo_rule(&f.code)
+                    && (changed.touches(&f.path)
+                        || f.related.iter().any(|r| changed.touches(&r.path))))
+        });
     }
     let prefix = if files.is_some() {
         String::new()
@@ -228,19 +251,14 @@ fn display_root(root: &Path) -> String {
 fn render_report(
     report: &Report,
     sources: &[SourceFile],
+    config: &Config,
     format: Format,
     color: bool,
     prefix: &str,
 ) -> String {
+    let lookup = |p: &str| text_of(sources, p);
     match format {
         Format::Text => {
-            let lookup = |p: &str| {
-                sources
-                    .binary_search_by(|s| s.path.as_str().cmp(p))
-                    .ok()
-                    .and_then(|i| sources.get(i))
-                    .map(|s| s.text.as_str())
-            };
             let opts = render::TextOptions {
                 color,
                 path_prefix: prefix.to_string(),
@@ -248,8 +266,17 @@ fn render_report(
             render::text(report, &lookup, &opts)
         }
         Format::Json => render::json(report, prefix),
-        Format::Sarif => render::sarif(report, prefix),
+        Format::Sarif => render::sarif(report, prefix, config, &lookup),
     }
+}
+
+/// The text of `path` among `sources` (sorted by path).
+fn text_of<'a>(sources: &'a [SourceFile], path: &str) -> Option<&'a str> {
+    sources
+        .binary_search_by(|s| s.path.as_str().cmp(path))
+        .ok()
+        .and_then(|i| sources.get(i))
+        .map(|s| s.text.as_str())
 }
 
 /// The text of every file a finding points at, sorted by path, read back for the text
@@ -273,7 +300,7 @@ fn sources_of(root: &Path, report: &Report, config: &Config) -> Vec<SourceFile> 
 
 /// True for the cross-file rules, which a lone file cannot be judged by.
 fn is_repo_rule(code: &str) -> bool {
-    lint::find_rule(code).is_some_and(|r| matches!(r.check, lint::registry::Check::Repo(_)))
+    lint::find_rule(code).is_some_and(|r| r.is_cross_file())
 }
 
 /// The parsed configuration and its text (the plugin parses the text itself).
@@ -290,7 +317,14 @@ fn load_config(root: &Path, explicit: Option<&Path>) -> Result<(Config, Option<S
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read config `{}`", path.display()))?;
-    let config = Config::parse(&text).map_err(|e| anyhow::anyhow!("`{}`:{e}", path.display()))?;
+    let mut config =
+        Config::parse(&text).map_err(|e| anyhow::anyhow!("`{}`:{e}", path.display()))?;
+    // Findings about the configuration (CG016) point at it: root-relative when it is
+    // in the tree, as given otherwise.
+    config.path = match path.strip_prefix(root) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => path.to_string_lossy().into_owned(),
+    };
     Ok((config, Some(text)))
 }
 
@@ -471,7 +505,14 @@ fn scan_one(path: &Path, config: &Config, engine: &Engine<'_>) -> Scanned {
     worker.finish()
 }
 
-fn scan_dir(root: &Path, config: &Config, threads: usize, engine: &Engine<'_>) -> Result<Scanned> {
+fn scan_dir(
+    root: &Path,
+    config: &Config,
+    threads: usize,
+    engine: &Engine<'_>,
+    seen: &Mutex<Vec<String>>,
+) -> Result<Scanned> {
+    let record = !config.glob_sites.is_empty();
     let out = Mutex::new(Scanned::default());
     let visitor = || {
         let mut batch = Batch {
@@ -497,6 +538,9 @@ fn scan_dir(root: &Path, config: &Config, threads: usize, engine: &Engine<'_>) -
         }
     };
     walk::walk(root, threads, visitor, |rel| {
+        if record && let Ok(mut seen) = seen.lock() {
+            seen.push(rel.to_string());
+        }
         lint::wants(rel, config) && !config.is_excluded(rel)
     });
     out.into_inner()

@@ -72,9 +72,15 @@ pub struct LintArgs {
     /// Report only findings not recorded in FILE (written by `--write-baseline`).
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     pub baseline: Option<PathBuf>,
-    /// Report only findings on lines changed since git revision REV (no checkout).
-    #[arg(long, value_name = "REV")]
+    /// Report only findings new since git revision REV (no checkout).
+    #[arg(long, value_name = "REV", help = new_from_rev_help())]
     pub new_from_rev: Option<String>,
+    /// Print the number of findings per rule instead of each finding.
+    #[arg(long, conflicts_with_all = ["fix", "write_baseline"])]
+    pub statistics: bool,
+    /// Say more on stderr (e.g. which engine runs, when no plugin is installed).
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Apply the safe, mechanical fixes in place, then report what is left.
     #[arg(long)]
     pub fix: bool,
@@ -84,6 +90,15 @@ pub struct LintArgs {
     /// Engine selection.
     #[command(flatten)]
     pub engine: engine::EngineArgs,
+}
+
+/// `--new-from-rev`'s help, naming the cross-file rules from the registry.
+fn new_from_rev_help() -> String {
+    format!(
+        "Report only findings on lines changed since git revision REV (no checkout); \
+         a cross-file finding ({}) is kept when any file it compares changed",
+        catalyst_guard::lint::registry::cross_file_codes()
+    )
 }
 
 /// Lint output formats.
@@ -174,25 +189,19 @@ fn rules_listing(format: RulesFormat) -> String {
             .iter()
             .map(|r| {
                 format!(
-                    "{}  {:<36} {:<8} {}\n",
+                    "{}  {:<36} {:<8} {:<9} {}\n",
                     r.code,
                     r.name,
                     r.default_severity.as_str(),
+                    r.fix.as_str(),
                     r.summary
                 )
             })
             .collect(),
         RulesFormat::Json => {
-            let rules: Vec<_> = RULES
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "code": r.code, "name": r.name, "severity": r.default_severity,
-                        "summary": r.summary, "docs": r.docs(),
-                    })
-                })
-                .collect();
-            serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
+            serde_json::to_string_pretty(&catalyst_guard::lint::registry::json())
+                .unwrap_or_default()
+                + "\n"
         }
         RulesFormat::Markdown => catalyst_guard::lint::registry::markdown(),
     }

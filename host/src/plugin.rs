@@ -600,6 +600,16 @@ fn from_wit(report: wit::Report) -> Report {
                         })
                         .collect(),
                 }),
+                related: f
+                    .related
+                    .into_iter()
+                    .map(|r| catalyst_guard::lint::Related {
+                        path: r.path,
+                        line: r.line,
+                        col: r.col,
+                        value: r.value,
+                    })
+                    .collect(),
             })
             .collect(),
     }

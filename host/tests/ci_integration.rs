@@ -352,6 +352,159 @@ fn the_action_installs_the_release_lints_to_sarif_uploads_it_and_fails_on_findin
     assert_eq!(with["category"], "catalyst-guard");
 }
 
+/// The YAML block after `marker` in docs/ci-integration.md.
+fn documented_yaml(marker: &str) -> String {
+    let doc = read("docs/ci-integration.md");
+    doc.split_once(marker)
+        .unwrap_or_else(|| panic!("the marker `{marker}`"))
+        .1
+        .split_once("```yaml\n")
+        .expect("a yaml block")
+        .1
+        .split_once("\n```")
+        .expect("closed block")
+        .0
+        .to_string()
+}
+
+/// The `with:` of the catalyst-guard step of the documented pull-request workflow.
+fn documented_pr_inputs() -> Vec<(String, String)> {
+    let block = documented_yaml("<!-- ci-integration: action-pr-example");
+    let parsed = yaml::parse(&block);
+    assert!(parsed.error.is_none(), "{:?}", parsed.error);
+    let steps = parsed.documents[0]
+        .root()
+        .and_then(|r| r.path(&["jobs", "catalyst-guard", "steps"]))
+        .expect("jobs.catalyst-guard.steps");
+    let step = steps
+        .items()
+        .find(|s| {
+            s.str_at(&["uses"])
+                .is_some_and(|u| u.starts_with("openova/catalyst-guard@"))
+        })
+        .expect("a step using the action");
+    step.get("with")
+        .expect("with")
+        .entries()
+        .map(|(k, v)| {
+            (
+                k.scalar().expect("key").to_string(),
+                v.scalar().expect("value").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=ci", "-c", "user.email=ci@example.org"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", text(&out));
+}
+
+#[test]
+fn the_documented_pr_workflow_fails_on_a_lockstep_break_in_an_unchanged_file() {
+    let with = documented_pr_inputs();
+    let keys: Vec<&str> = with.iter().map(|(k, _)| k.as_str()).collect();
+    for input in ["baseline", "new-from-rev", "config"] {
+        assert!(
+            keys.contains(&input),
+            "the example sets `{input}`: {keys:?}"
+        );
+    }
+    // main: a component in lockstep, a doc with a known finding (baselined), and the
+    // configuration the example names.
+    let repo = tempfile::tempdir().expect("tempdir");
+    let dir = repo.path();
+    let write = |rel: &str, text: &str| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "platform/x/blueprint.yaml",
+        "apiVersion: catalyst.openova.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: bp-x\nspec:\n  version: 1.0.0\n",
+    );
+    write(
+        "platform/x/chart/Chart.yaml",
+        "apiVersion: v2\nname: bp-x\nversion: 1.0.0\n",
+    );
+    write(
+        "platform/x/chart/values.yaml",
+        "global:\n  imageRegistry: \"\"\n",
+    );
+    write("docs/old.md", "Each tenant has a vcluster.\n");
+    write(".catalyst-guard.yaml", "rules:\n  CG012: error\n");
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "main"]);
+    let status = Command::new(BIN)
+        .args([
+            "lint",
+            ".",
+            "--write-baseline",
+            ".catalyst-guard-baseline.json",
+        ])
+        .current_dir(dir)
+        .status()
+        .expect("write the baseline");
+    assert!(status.success());
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "baseline"]);
+    // What `fetch-depth: 0` leaves: the target branch as `origin/main`.
+    git(dir, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    // The pull request bumps the chart and forgets the Blueprint.
+    git(dir, &["checkout", "-q", "-b", "pr"]);
+    write(
+        "platform/x/chart/Chart.yaml",
+        "apiVersion: v2\nname: bp-x\nversion: 1.0.1\n",
+    );
+    git(dir, &["commit", "-q", "-am", "bump the chart"]);
+    let mut inputs: Vec<(&str, &str)> =
+        with.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    inputs.push(("binary", BIN));
+    let run = Action::load().run(dir, &inputs, false);
+    let names: Vec<(&str, i32)> = run.steps.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    assert_eq!(
+        names,
+        [
+            ("Install catalyst-guard", 0),
+            ("Lint", 0),
+            ("Fail on findings", 1)
+        ],
+        "{}",
+        run.logs
+    );
+    let results = sarif_results(&dir.join("catalyst-guard.sarif"));
+    let found: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap_or_default(),
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    // The Blueprint did not change, its CG001 is reported; the baselined doc finding
+    // is not.
+    assert_eq!(
+        found,
+        [("CG001", "platform/x/blueprint.yaml")],
+        "{}",
+        run.logs
+    );
+    assert!(
+        results[0]["partialFingerprints"]["catalystGuard/v1"].is_string(),
+        "{:?}",
+        results[0]
+    );
+}
+
 #[test]
 fn on_gitea_the_action_keeps_the_sarif_as_an_artifact_and_passes_a_clean_repo() {
     let repo = git_repo(None);
@@ -458,7 +611,7 @@ fn the_pre_commit_hook_fails_a_repository_with_findings_and_passes_a_clean_one()
 }
 
 #[test]
-fn the_pre_commit_hook_runs_when_yaml_markdown_or_templates_change() {
+fn the_pre_commit_hook_runs_when_yaml_markdown_templates_or_ui_sources_change() {
     let (_, files) = hook();
     // pre-commit matches `files` with Python's re.search; so does this check.
     let check = Command::new("python3")
@@ -472,6 +625,8 @@ fn the_pre_commit_hook_runs_when_yaml_markdown_or_templates_change() {
             "docs/README.md",
             ".catalyst-guard.yaml",
             "clusters/x/kustomization.yml",
+            "ui/src/routes/+page.svelte",
+            "ui/src/App.tsx",
             "src/main.rs",
             "logo.png",
         ])
@@ -479,7 +634,7 @@ fn the_pre_commit_hook_runs_when_yaml_markdown_or_templates_change() {
         .expect("python3");
     assert_eq!(
         String::from_utf8_lossy(&check.stdout).trim(),
-        "True True True True True True False False",
+        "True True True True True True True True False False",
         "{}",
         text(&check)
     );
@@ -487,19 +642,8 @@ fn the_pre_commit_hook_runs_when_yaml_markdown_or_templates_change() {
 
 /// The GitLab job of docs/ci-integration.md: its YAML block after the marker comment.
 fn gitlab_job_script() -> String {
-    let doc = read("docs/ci-integration.md");
-    let after = doc
-        .split_once("<!-- ci-integration: gitlab-snippet")
-        .expect("the GitLab snippet's marker")
-        .1;
-    let block = after
-        .split_once("```yaml\n")
-        .expect("a yaml block")
-        .1
-        .split_once("\n```")
-        .expect("closed block")
-        .0;
-    let parsed = yaml::parse(block);
+    let block = documented_yaml("<!-- ci-integration: gitlab-snippet");
+    let parsed = yaml::parse(&block);
     assert!(parsed.error.is_none(), "{:?}", parsed.error);
     let job = parsed.documents[0]
         .root()

@@ -347,9 +347,16 @@ fn explain_prints_the_rule_docs_and_rules_lists_every_rule() {
 fn catalyst_guard_rule_count() -> usize {
     let out = run(&["rules", "--format", "json"], repo_root());
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
-    let n = v.as_array().expect("array").len();
-    assert_eq!(n, 13);
-    n
+    let rules = v.as_array().expect("array");
+    assert_eq!(rules.len(), catalyst_guard::lint::RULES.len());
+    // Each rule says whether it can fix and whether it compares files.
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["fix"].is_string() && r["crossFile"].is_boolean())
+    );
+    assert_eq!(rules[3]["fix"], "sometimes");
+    rules.len()
 }
 
 #[test]
@@ -412,10 +419,11 @@ fn base_compares_chart_folders_with_a_git_revision() {
     let out = run(&["lint", "--base", "no-such-rev"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("git ls-tree no-such-rev"),
+        stderr(&out).contains("`--base no-such-rev`: no such commit"),
         "{}",
         stderr(&out)
     );
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
 
 #[test]
@@ -521,6 +529,217 @@ fn new_from_rev_reports_only_findings_on_changed_lines() {
     let out = run(&["lint", ".", "--new-from-rev", "no-such-rev"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no-such-rev"), "{}", stderr(&out));
+}
+
+fn findings_of(out: &Output) -> Vec<(String, String, u64)> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().expect("code").to_string(),
+                f["path"].as_str().expect("path").to_string(),
+                f["line"].as_u64().expect("line"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn new_from_rev_keeps_a_cross_file_finding_when_any_file_it_compares_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    clean_component(dir.path(), "flux", "1.1.4");
+    clean_component(dir.path(), "gitea", "2.0.0");
+    write(
+        dir.path(),
+        "docs/old.md",
+        "an old minio mention
+",
+    );
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    // The pull request bumps the chart and forgets blueprint.yaml: the CG001 sits on
+    // the Blueprint's unchanged line. The old doc finding is not the PR's.
+    write(
+        dir.path(),
+        "platform/flux/chart/Chart.yaml",
+        "apiVersion: v2\nname: bp-flux\nversion: 1.1.5\n",
+    );
+    git(dir.path(), &["commit", "-qam", "bump the chart only"]);
+    let out = run(
+        &["lint", ".", "--new-from-rev", "HEAD~1", "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        findings_of(&out),
+        [(
+            "CG001".to_string(),
+            "platform/flux/blueprint.yaml".to_string(),
+            6
+        )]
+    );
+    // A chart change without a bump: the CG010 sits on the unchanged version line.
+    write(
+        dir.path(),
+        "platform/gitea/chart/values.yaml",
+        "global:\n  imageRegistry: \"\"\nreplicas: 2\n",
+    );
+    git(
+        dir.path(),
+        &["commit", "-qam", "change gitea without a bump"],
+    );
+    let out = run(
+        &[
+            "lint",
+            ".",
+            "--base",
+            "HEAD~1",
+            "--new-from-rev",
+            "HEAD~1",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let got = findings_of(&out);
+    assert!(
+        got.contains(&(
+            "CG010".to_string(),
+            "platform/gitea/chart/Chart.yaml".to_string(),
+            3
+        )),
+        "{got:?}"
+    );
+    // `--help` names the cross-file rules.
+    let help = run(&["lint", "--help"], dir.path());
+    assert!(
+        stdout(&help).contains("CG001, CG002, CG003"),
+        "{}",
+        stdout(&help)
+    );
+}
+
+#[test]
+fn new_from_rev_outside_git_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "docs/a.md", "minio\n");
+    let out = run(&["lint", ".", "--new-from-rev", "HEAD~1"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs a git repository"), "{err}");
+}
+
+#[test]
+fn statistics_count_findings_per_rule_most_frequent_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "docs/a.md", "minio\nk8gb\ntenant\n");
+    write(
+        dir.path(),
+        "docs/hosts.md",
+        "Open https://gitea.hfrp.openova.io/x.\n",
+    );
+    let out = run(&["lint", ".", "--statistics"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "3\tCG007\tretired-term", "{text}");
+    assert_eq!(
+        lines[1], "1\tCG006\tnon-canonical-service-host  (1 fixable with `--fix`)",
+        "{text}"
+    );
+    assert!(lines[2].starts_with("4 errors"), "{text}");
+}
+
+#[test]
+fn the_no_plugin_note_appears_only_with_verbose() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "docs/a.md", "seaweedfs\n");
+    let missing = dir.path().join("no-such-plugin.wasm");
+    let quiet = bin()
+        .args(["lint", "."])
+        .env("CATALYST_GUARD_PLUGIN", &missing)
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert!(
+        !stderr(&quiet).contains("note:"),
+        "a plain run prints findings only: {}",
+        stderr(&quiet)
+    );
+    let verbose = bin()
+        .args(["lint", ".", "--verbose"])
+        .env("CATALYST_GUARD_PLUGIN", &missing)
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert!(stderr(&verbose).contains("engine"), "{}", stderr(&verbose));
+}
+
+#[test]
+fn an_image_bots_tag_bumps_and_helmignored_files_need_no_chart_bump() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    clean_component(dir.path(), "harbor", "1.0.0");
+    let values = |tag: &str| {
+        format!(
+            "global:\n  imageRegistry: \"\"\ncore:\n  image:\n    repository: goharbor/harbor-core\n    tag: {tag}\n"
+        )
+    };
+    write(
+        dir.path(),
+        "platform/harbor/chart/values.yaml",
+        &values("v2.10.0"),
+    );
+    write(dir.path(), "platform/harbor/chart/.helmignore", "ci/\n");
+    write(
+        dir.path(),
+        "platform/harbor/chart/ci/test.yaml",
+        "replicas: 1\n",
+    );
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    // The image bot's commit: a tag, and a CI values file Helm does not package.
+    write(
+        dir.path(),
+        "platform/harbor/chart/values.yaml",
+        &values("v2.10.1"),
+    );
+    write(
+        dir.path(),
+        "platform/harbor/chart/ci/test.yaml",
+        "replicas: 2\n",
+    );
+    git(
+        dir.path(),
+        &["commit", "-qam", "image-bot: bump harbor-core to v2.10.1"],
+    );
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["lint", ".", "--base", "HEAD~1", "--format", "json"];
+        args.extend_from_slice(extra);
+        findings_of(&run(&args, dir.path()))
+    };
+    let cg010 = |f: &[(String, String, u64)]| f.iter().filter(|f| f.0 == "CG010").count();
+    // Out of the box the tag is a chart change (the .helmignored file is not).
+    assert_eq!(cg010(&lint(&[])), 1);
+    write(
+        dir.path(),
+        "bump.yaml",
+        "versionBump:\n  ignoreValues: [\"*.image.tag\"]\n",
+    );
+    assert_eq!(cg010(&lint(&["--config", "bump.yaml"])), 0);
+    // A real change still needs the bump.
+    write(
+        dir.path(),
+        "platform/harbor/chart/templates/extra.yaml",
+        "kind: ConfigMap\n",
+    );
+    assert_eq!(cg010(&lint(&["--config", "bump.yaml"])), 1);
 }
 
 /// A repository with one fixable finding of every fixable rule, in files whose

@@ -170,6 +170,16 @@ mod exports {
                     })
                     .collect(),
             }),
+            related: f
+                .related
+                .into_iter()
+                .map(|r| wit::Related {
+                    path: r.path,
+                    line: r.line,
+                    col: r.col,
+                    value: r.value,
+                })
+                .collect(),
         }
     }
 

@@ -71,8 +71,11 @@ pub enum BaselineError {
 }
 
 /// The fingerprint of a finding: a hash of its code, the flagged span and the
-/// whitespace-trimmed line holding it. `text` is the file's text (`None` when it could
-/// not be read: then only the code and message count).
+/// whitespace-trimmed line holding it, and for a cross-file finding the value on the
+/// other side of each comparison (so a lockstep that gets worse, chart `1.0.1` ->
+/// `1.0.2` against a Blueprint still at `1.0.0`, is a new finding). `text` is the
+/// file's text (`None` when it could not be read: then only the code and message
+/// count).
 pub fn fingerprint(finding: &Finding, text: Option<&str>) -> String {
     let line = text.and_then(|t| LineIndex::new(t).line(t, finding.line));
     fingerprint_of_line(finding, line)
@@ -90,18 +93,30 @@ fn fingerprint_of_line(finding: &Finding, line: Option<&str>) -> String {
         }
         None => (String::new(), finding.message.clone()),
     };
-    let key = format!("{}\u{0}{span}\u{0}{line}", finding.code);
+    let mut key = format!("{}\u{0}{span}\u{0}{line}", finding.code);
+    for r in &finding.related {
+        key.push('\u{0}');
+        key.push_str(&r.path);
+        key.push('=');
+        key.push_str(&r.value);
+    }
     format!("{:016x}", content_hash(key.as_bytes()))
 }
 
 /// Fingerprints of findings, indexing each file's lines once.
-struct Fingerprints<'a, 't> {
+pub(crate) struct Fingerprints<'a, 't> {
     text: &'t dyn Fn(&str) -> Option<&'a str>,
     cached: Option<(String, Option<(&'a str, LineIndex)>)>,
 }
 
-impl<'a> Fingerprints<'a, '_> {
-    fn of(&mut self, f: &Finding) -> String {
+impl<'a, 't> Fingerprints<'a, 't> {
+    /// Fingerprints for findings in the files `text` returns by path.
+    pub(crate) fn new(text: &'t dyn Fn(&str) -> Option<&'a str>) -> Self {
+        Self { text, cached: None }
+    }
+
+    /// The fingerprint of one finding (see [`fingerprint`]).
+    pub(crate) fn of(&mut self, f: &Finding) -> String {
         if self.cached.as_ref().is_none_or(|(p, _)| *p != f.path) {
             let indexed = (self.text)(&f.path).map(|t| (t, LineIndex::new(t)));
             self.cached = Some((f.path.clone(), indexed));
@@ -118,7 +133,7 @@ impl<'a> Fingerprints<'a, '_> {
 impl Baseline {
     /// The baseline of a report; `text` returns a file's text by path.
     pub fn of<'a>(report: &Report, text: &dyn Fn(&str) -> Option<&'a str>) -> Self {
-        let mut fps = Fingerprints { text, cached: None };
+        let mut fps = Fingerprints::new(text);
         let mut findings: Vec<Entry> = report
             .findings
             .iter()
@@ -168,7 +183,7 @@ impl Baseline {
                 .or_default() += 1;
         }
         let before = report.findings.len();
-        let mut fps = Fingerprints { text, cached: None };
+        let mut fps = Fingerprints::new(text);
         report.findings.retain(|f| {
             let fp = fps.of(f);
             match left.get_mut(&(f.code.clone(), f.path.clone(), fp)) {
@@ -219,6 +234,43 @@ mod tests {
         );
         let left: Vec<&str> = now.findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(left, ["retired term `tenants`"]);
+    }
+
+    #[test]
+    fn a_cross_file_mismatch_that_gets_worse_is_new() {
+        let tree = |chart: &str| {
+            vec![
+                SourceFile::new(
+                    "platform/x/blueprint.yaml",
+                    "apiVersion: catalyst.openova.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: bp-x\nspec:\n  version: 1.0.0\n",
+                ),
+                SourceFile::new(
+                    "platform/x/chart/Chart.yaml",
+                    format!("apiVersion: v2\nname: bp-x\nversion: {chart}\n"),
+                ),
+                SourceFile::new(
+                    "platform/x/chart/values.yaml",
+                    "global:\n  imageRegistry: \"\"\n",
+                ),
+            ]
+        };
+        let old = tree("1.0.1");
+        let old_report = lint(&old, None, &Config::default());
+        assert_eq!(old_report.findings.len(), 1, "{:#?}", old_report.findings);
+        let owned: Vec<(String, String)> = old
+            .iter()
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        let lookup = |p: &str| owned.iter().find(|(q, _)| q == p).map(|(_, t)| t.as_str());
+        let base = Baseline::of(&old_report, &lookup);
+        // The same mismatch stays baselined.
+        let mut same = lint(&old, None, &Config::default());
+        assert_eq!(base.apply(&mut same, &lookup).baselined, 1);
+        // Chart 1.0.2: the Blueprint's line is unchanged, the other side is not.
+        let worse = tree("1.0.2");
+        let mut now = lint(&worse, None, &Config::default());
+        let applied = base.apply(&mut now, &lookup);
+        assert_eq!((applied.baselined, now.findings.len()), (0, 1));
     }
 
     #[test]

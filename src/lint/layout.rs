@@ -13,7 +13,7 @@
 //! monorepos ship `bp-*` charts outside `platform/`. A chart is then known by its
 //! `Chart.yaml` `name`, wherever it lives.
 
-use super::glob;
+use super::glob::{Glob, GlobError};
 
 /// The role of a path in the repo layout. Chart places carry the chart folder
 /// (`platform/flux/chart`), which is how the rules group a chart's files.
@@ -51,8 +51,8 @@ pub struct ChartRoots {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Root {
-    pattern: String,
-    /// Number of `/`-separated segments, `None` when the pattern holds `**`.
+    glob: Glob,
+    /// Number of `/`-separated segments, `None` when the pattern holds `**` or `{`.
     segments: Option<usize>,
     /// The literal first segment with its `/` (`platform/`), for a quick reject.
     first: Option<String>,
@@ -62,64 +62,102 @@ struct Root {
 
 impl Default for ChartRoots {
     fn default() -> Self {
-        Self::new(DEFAULT_CHART_ROOTS.iter().map(|s| s.to_string()))
+        // The defaults are valid globs (a test says so).
+        let roots = DEFAULT_CHART_ROOTS
+            .iter()
+            .filter_map(|p| Root::new(p).ok())
+            .collect();
+        Self { roots }
     }
 }
 
 fn is_literal(segment: &str) -> bool {
-    !segment.is_empty() && !segment.contains(['*', '?'])
+    !segment.is_empty() && !segment.contains(['*', '?', '[', '{', '\\'])
+}
+
+impl Root {
+    fn new(pattern: &str) -> Result<Self, GlobError> {
+        let glob = Glob::new(pattern)?;
+        let p = pattern.trim_start_matches("./").trim_matches('/');
+        let parts: Vec<&str> = p.split('/').collect();
+        // A pattern without a `/` matches at any depth (`.gitignore`'s rule).
+        let anchored = pattern.starts_with('/') || pattern.starts_with("./") || parts.len() > 1;
+        let segments =
+            (anchored && !parts.contains(&"**") && !p.contains('{')).then_some(parts.len());
+        let first = parts
+            .first()
+            .filter(|s| is_literal(s) && parts.len() > 1)
+            .map(|s| format!("{s}/"));
+        let last = parts
+            .last()
+            .filter(|s| is_literal(s))
+            .map(|s| s.to_string());
+        Ok(Self {
+            glob,
+            segments,
+            first,
+            last,
+        })
+    }
+
+    /// The chart folder this root names that `path` lies strictly under.
+    fn dir_of<'p>(&self, path: &'p str) -> Option<&'p str> {
+        if self.first.as_deref().is_some_and(|f| !path.starts_with(f)) {
+            return None;
+        }
+        let slashes = path.bytes().enumerate().filter(|(_, b)| *b == b'/');
+        match self.segments {
+            // The prefix of exactly `n` segments.
+            Some(n) => {
+                let (cut, _) = slashes.clone().nth(n.checked_sub(1)?)?;
+                let dir = path.get(..cut)?;
+                self.glob.matches_folder(dir).then_some(dir)
+            }
+            // `**` or `{...}`: the shortest matching prefix.
+            None => slashes
+                .filter_map(|(cut, _)| path.get(..cut))
+                .find(|dir| self.glob.matches_folder(dir)),
+        }
+    }
 }
 
 impl ChartRoots {
-    /// Compiles root globs (see [`glob`]); a leading `./` or `/` and a trailing `/`
-    /// are ignored.
-    pub fn new(patterns: impl IntoIterator<Item = String>) -> Self {
+    /// Compiles root globs (see [`glob`](super::glob)); a chart root is a folder, so a
+    /// trailing `/` changes nothing. Fails with the index of the first bad pattern.
+    pub fn new(patterns: impl IntoIterator<Item = String>) -> Result<Self, (usize, GlobError)> {
         let roots = patterns
             .into_iter()
-            .map(|p| {
-                let p = p.trim_start_matches("./").trim_matches('/').to_string();
-                let parts: Vec<&str> = p.split('/').collect();
-                let segments = (!parts.contains(&"**")).then_some(parts.len());
-                let first = parts
-                    .first()
-                    .filter(|s| is_literal(s) && parts.len() > 1)
-                    .map(|s| format!("{s}/"));
-                let last = parts
-                    .last()
-                    .filter(|s| is_literal(s))
-                    .map(|s| s.to_string());
-                Root {
-                    pattern: p,
-                    segments,
-                    first,
-                    last,
+            .enumerate()
+            .map(|(i, p)| Root::new(p.trim_end_matches('/')).map_err(|e| (i, e)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { roots })
+    }
+
+    /// The root globs as written.
+    pub fn patterns(&self) -> impl Iterator<Item = &str> {
+        self.roots.iter().map(|r| r.glob.as_str())
+    }
+
+    /// For each root, whether some path of `paths` lies in a chart folder it names.
+    pub fn used_by<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> Vec<bool> {
+        let mut used = vec![false; self.roots.len()];
+        for path in paths {
+            for (i, root) in self.roots.iter().enumerate() {
+                if let Some(u) = used.get_mut(i)
+                    && !*u
+                    && root.dir_of(path).is_some()
+                {
+                    *u = true;
                 }
-            })
-            .collect();
-        Self { roots }
+            }
+        }
+        used
     }
 
     /// The chart folder a root-relative path lies under (strictly under: the folder
     /// itself is not a file in it), if any.
     pub fn chart_dir<'p>(&self, path: &'p str) -> Option<&'p str> {
-        self.roots.iter().find_map(|root| {
-            if root.first.as_deref().is_some_and(|f| !path.starts_with(f)) {
-                return None;
-            }
-            let slashes = path.bytes().enumerate().filter(|(_, b)| *b == b'/');
-            match root.segments {
-                // The prefix of exactly `n` segments.
-                Some(n) => {
-                    let (cut, _) = slashes.clone().nth(n.checked_sub(1)?)?;
-                    let dir = path.get(..cut)?;
-                    glob::matches(&root.pattern, dir).then_some(dir)
-                }
-                // `**`: the shortest matching prefix.
-                None => slashes
-                    .filter_map(|(cut, _)| path.get(..cut))
-                    .find(|dir| glob::matches(&root.pattern, dir)),
-            }
-        })
+        self.roots.iter().find_map(|root| root.dir_of(path))
     }
 
     /// For `<dir>/blueprint.yaml`, the chart folder beside it (`<dir>/chart`) when a
@@ -128,7 +166,7 @@ impl ChartRoots {
         let dir = path.strip_suffix("/blueprint.yaml")?;
         self.roots.iter().find_map(|root| {
             let chart = format!("{dir}/{}", root.last.as_deref()?);
-            glob::matches(&root.pattern, &chart).then_some(chart)
+            root.glob.matches_folder(&chart).then_some(chart)
         })
     }
 
@@ -178,6 +216,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_default_roots_compile() {
+        let roots = ChartRoots::default();
+        assert_eq!(roots.patterns().collect::<Vec<_>>(), DEFAULT_CHART_ROOTS);
+        assert_eq!(
+            roots.used_by(["platform/a/chart/Chart.yaml", "docs/x.md"]),
+            [true, false]
+        );
+        let e = ChartRoots::new(["ok/*".to_string(), "bad/{x".to_string()]).unwrap_err();
+        assert_eq!((e.0, e.1.offset), (1, 4));
+    }
+
+    #[test]
     fn layout_paths_are_placed() {
         let roots = ChartRoots::default();
         let place = |p| roots.place(p);
@@ -220,7 +270,7 @@ mod tests {
 
     #[test]
     fn configured_roots_find_charts_anywhere_and_blueprints_beside_them() {
-        let roots = ChartRoots::new(["charts/*".to_string(), "apps/**/helm".to_string()]);
+        let roots = ChartRoots::new(["charts/*".to_string(), "apps/**/helm".to_string()]).unwrap();
         assert_eq!(
             roots.place("charts/bp-a/Chart.yaml"),
             Place::ChartYaml("charts/bp-a")

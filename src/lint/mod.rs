@@ -12,11 +12,14 @@ pub mod config;
 pub mod fix;
 pub mod glob;
 pub mod layout;
+pub mod prose;
 pub mod registry;
 pub mod render;
+pub mod rule;
 pub mod rules;
 pub mod scan;
 mod suppress;
+pub mod terms;
 mod text;
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::{self, FileRole, Object};
 use crate::yaml::Pos;
 pub use config::{Config, ConfigError};
-pub use registry::{RULES, RuleMeta, find_rule};
+pub use registry::{RULES, find_rule};
+use rule::Check;
+pub use rule::RuleMeta;
 use suppress::Suppression;
 pub use text::LineIndex;
 
@@ -99,6 +104,24 @@ pub struct Finding {
     /// The mechanical fix `lint --fix` applies, when there is exactly one right edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<fix::Fix>,
+    /// For a cross-file finding: the other places its verdict depends on, each with
+    /// the value read there (the chart's version for a Blueprint's mismatch).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// Another place a cross-file finding compared against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Related {
+    /// Root-relative path of the file.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub col: u32,
+    /// The value read there (`1.0.1`), or the file's role when no one value is
+    /// compared (`chart file`).
+    pub value: String,
 }
 
 /// A just-reported finding, to add a help line, a caret width or a lower severity.
@@ -129,6 +152,27 @@ impl Reported<'_> {
         self
     }
 
+    /// Names another place the verdict depends on, with the value read there.
+    pub fn related(mut self, path: &str, pos: Pos, value: impl Into<String>) -> Self {
+        if let Some(f) = self.0.as_deref_mut() {
+            f.related.push(Related {
+                path: path.to_string(),
+                line: pos.line,
+                col: pos.col,
+                value: value.into(),
+            });
+        }
+        self
+    }
+
+    /// Sets this one finding's severity (a retired term's own `severity`).
+    pub fn severity(mut self, severity: Severity) -> Self {
+        if let Some(f) = self.0.as_deref_mut() {
+            f.severity = severity;
+        }
+        self
+    }
+
     /// Lowers the severity of this one finding (e.g. information about a live
     /// cluster's pin); a configured severity never raises it back.
     pub fn at_most(mut self, severity: Severity) -> Self {
@@ -139,7 +183,13 @@ impl Reported<'_> {
     }
 }
 
-fn make(rule: &RuleMeta, severity: Severity, path: &str, pos: Pos, message: String) -> Finding {
+pub(crate) fn make(
+    rule: &RuleMeta,
+    severity: Severity,
+    path: &str,
+    pos: Pos,
+    message: String,
+) -> Finding {
     Finding {
         code: rule.code.to_string(),
         rule: rule.name.to_string(),
@@ -151,6 +201,7 @@ fn make(rule: &RuleMeta, severity: Severity, path: &str, pos: Pos, message: Stri
         message,
         help: None,
         fix: None,
+        related: Vec::new(),
     }
 }
 
@@ -187,6 +238,9 @@ pub enum FileKind {
     HelmTemplate,
     /// Markdown: text scanned only.
     Markdown,
+    /// A UI source (`uiExtensions`: `.svelte`, `.tsx`, ...): its user-visible text is
+    /// scanned for retired terms (CG015).
+    Ui,
     /// Any other file under a chart folder (`_helpers.tpl`, `.helmignore`, vendored
     /// `.tgz`): only hashed, so CG010 sees every chart change.
     Opaque,
@@ -208,6 +262,7 @@ impl FileKind {
             }
             Some("md" | "markdown") => Some(Self::Markdown),
             _ if config.chart_roots.chart_dir(path).is_some() => Some(Self::Opaque),
+            _ if config.is_ui_source(path) => Some(Self::Ui),
             _ => None,
         }
     }
@@ -220,6 +275,7 @@ pub fn wants(path: &str, config: &Config) -> bool {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     matches!(ext.as_deref(), Some("yaml" | "yml" | "md" | "markdown"))
         || config.chart_roots.chart_dir(path).is_some()
+        || config.is_ui_source(path)
 }
 
 /// Everything one file contributes: its objects, single-file findings and suppressions.
@@ -241,8 +297,12 @@ pub struct FileAnalysis {
     pub findings: Vec<Finding>,
     /// Hash of the content (see [`content_hash`]) for files under
     /// a chart folder, compared against the base tree by CG010; 0 for other
-    /// files.
+    /// files. For a values.yaml with `versionBump.ignoreValues` configured, the hash of
+    /// its text with those values blanked.
     pub hash: u64,
+    /// For a chart's `.helmignore`: its patterns, in order (CG010 leaves out the files
+    /// they ignore, which Helm does not package).
+    pub helmignore: Vec<String>,
     suppressions: Vec<Suppression>,
     /// For a values.yaml without `global.imageRegistry`: the edit that adds it (CG009's
     /// fix needs the text, which is gone by the cross-file phase).
@@ -254,7 +314,7 @@ pub struct FileAnalysis {
 mod every_field {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use super::{Finding, Severity, fix::Fix};
+    use super::{Finding, Related, Severity, fix::Fix};
 
     #[derive(Serialize)]
     struct Out<'a> {
@@ -268,6 +328,7 @@ mod every_field {
         message: &'a str,
         help: &'a Option<String>,
         fix: &'a Option<Fix>,
+        related: &'a [Related],
     }
 
     #[derive(Deserialize)]
@@ -282,6 +343,7 @@ mod every_field {
         message: String,
         help: Option<String>,
         fix: Option<Fix>,
+        related: Vec<Related>,
     }
 
     pub(super) fn serialize<S: Serializer>(v: &[Finding], s: S) -> Result<S::Ok, S::Error> {
@@ -296,6 +358,7 @@ mod every_field {
             message: &f.message,
             help: &f.help,
             fix: &f.fix,
+            related: &f.related,
         }))
     }
 
@@ -313,6 +376,7 @@ mod every_field {
                 message: f.message,
                 help: f.help,
                 fix: f.fix,
+                related: f.related,
             })
             .collect())
     }
@@ -444,10 +508,32 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
         findings: Vec::new(),
         // Only chart files are compared with the base tree (CG010); hashing the rest
         // would cost a pass over every byte for nothing.
-        hash: if config.chart_roots.chart_dir(&file.path).is_some() {
-            content_hash(file.text.as_bytes())
+        hash: match config.chart_roots.place(&file.path) {
+            layout::Place::Values(_) if !config.version_bump.ignore_values.is_empty() => {
+                content_hash(
+                    rules::chart_changed_without_version_bump::masked_values(
+                        &file.text,
+                        &config.version_bump.ignore_values,
+                    )
+                    .as_bytes(),
+                )
+            }
+            layout::Place::ChartYaml(_)
+            | layout::Place::Values(_)
+            | layout::Place::ChartFile(_) => content_hash(file.text.as_bytes()),
+            _ => 0,
+        },
+        helmignore: if file.path.ends_with("/.helmignore")
+            && config.chart_roots.chart_dir(&file.path).is_some()
+        {
+            file.text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect()
         } else {
-            0
+            Vec::new()
         },
         suppressions: Vec::new(),
         image_registry_edit: None,
@@ -493,7 +579,7 @@ pub fn analyze(file: &SourceFile, config: &Config) -> Option<FileAnalysis> {
         lines: std::cell::OnceCell::new(),
     };
     for rule in RULES {
-        if let registry::Check::File(check) = rule.check
+        if let Check::File(check) = rule.check
             && config.is_enabled(rule)
         {
             check(&ctx, &mut Sink::new(rule, config, &mut analysis.findings));
@@ -549,7 +635,7 @@ pub fn finish(files: &[FileAnalysis], base: Option<&[FileAnalysis]>, config: &Co
         components: std::cell::OnceCell::new(),
     };
     for rule in RULES {
-        if let registry::Check::Repo(check) = rule.check
+        if let Check::Repo(check) = rule.check
             && config.is_enabled(rule)
         {
             check(&ctx, &mut Sink::new(rule, config, &mut findings));
@@ -578,7 +664,18 @@ pub fn finish(files: &[FileAnalysis], base: Option<&[FileAnalysis]>, config: &Co
         );
     }
     all.append(&mut findings);
-    all.sort_by(|a, b| {
+    sort_findings(&mut all);
+    Report {
+        findings: all,
+        files_scanned: files.len(),
+        baseline: None,
+    }
+}
+
+/// Sorts findings by path, line, column, code and message, and drops duplicates: the
+/// order every output has.
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
         (
             a.path.as_str(),
             a.line,
@@ -594,12 +691,13 @@ pub fn finish(files: &[FileAnalysis], base: Option<&[FileAnalysis]>, config: &Co
                 b.message.as_str(),
             ))
     });
-    all.dedup();
-    Report {
-        findings: all,
-        files_scanned: files.len(),
-        baseline: None,
-    }
+    findings.dedup();
+}
+
+/// CG016's findings: the globs of the configuration that match none of `paths` (every
+/// root-relative path of the tree, before `exclude`).
+pub fn unmatched_globs(config: &Config, paths: &[&str]) -> Vec<Finding> {
+    rules::unmatched_glob::findings(config, paths)
 }
 
 /// Lints a set of files (and optionally the base tree for CG010), sequentially.
@@ -607,7 +705,14 @@ pub fn lint(files: &[SourceFile], base: Option<&[SourceFile]>, config: &Config) 
     let analysed: Vec<FileAnalysis> = files.iter().filter_map(|f| analyze(f, config)).collect();
     let base: Option<Vec<FileAnalysis>> =
         base.map(|b| b.iter().filter_map(|f| analyze(f, config)).collect());
-    finish(&analysed, base.as_deref(), config)
+    let mut report = finish(&analysed, base.as_deref(), config);
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let unmatched = unmatched_globs(config, &paths);
+    if !unmatched.is_empty() {
+        report.findings.extend(unmatched);
+        sort_findings(&mut report.findings);
+    }
+    report
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Finding, LineIndex, RULES, Report, Severity};
+use super::baseline::Fingerprints;
+use super::{Config, Finding, LineIndex, RULES, Report, Severity};
 
 /// Options for text output.
 #[derive(Debug, Clone, Default)]
@@ -126,6 +127,17 @@ pub fn text<'a>(
                 style.paint("1", "help")
             ));
         }
+        for r in &f.related {
+            out.push_str(&format!(
+                "{pad} {} {}: compared with `{}` at {}:{}:{}\n",
+                style.paint("1;34", "="),
+                style.paint("1", "note"),
+                r.value,
+                display_path(&opts.path_prefix, &r.path),
+                r.line,
+                r.col
+            ));
+        }
         if let Some(fix) = &f.fix {
             out.push_str(&format!(
                 "{pad} {} {}: {} (`--fix` applies it)\n",
@@ -165,6 +177,35 @@ pub fn summary(report: &Report) -> String {
     }
 }
 
+/// Counts per rule, most frequent first (`lint --statistics`, as ruff prints them):
+/// count, code, name, how many carry a fix, then the summary line.
+pub fn statistics(report: &Report) -> String {
+    let mut counts: Vec<(usize, usize, &str, &str)> = Vec::new();
+    for f in &report.findings {
+        match counts.iter_mut().find(|(_, _, code, _)| *code == f.code) {
+            Some(entry) => {
+                entry.0 += 1;
+                entry.1 += usize::from(f.fix.is_some());
+            }
+            None => counts.push((1, usize::from(f.fix.is_some()), &f.code, &f.rule)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(b.2)));
+    let width = counts.first().map_or(1, |c| c.0.to_string().len());
+    let mut out = String::new();
+    for (n, fixable, code, name) in counts {
+        let fix = if fixable > 0 {
+            format!("  ({fixable} fixable with `--fix`)")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("{n:>width$}\t{code}\t{name}{fix}\n"));
+    }
+    out.push_str(&summary(report));
+    out.push('\n');
+    out
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
@@ -189,6 +230,21 @@ fn finding_json(f: &Finding, prefix: &str) -> Value {
     }
     if let (Some(fix), Some(obj)) = (&f.fix, v.as_object_mut()) {
         obj.insert("fix".to_string(), json!(fix));
+    }
+    if let (false, Some(obj)) = (f.related.is_empty(), v.as_object_mut()) {
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .map(|r| {
+                json!({
+                    "path": display_path(prefix, &r.path),
+                    "line": r.line,
+                    "col": r.col,
+                    "value": r.value,
+                })
+            })
+            .collect();
+        obj.insert("related".to_string(), Value::Array(related));
     }
     v
 }
@@ -225,18 +281,38 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
-/// Renders the report as a SARIF 2.1.0 log with one run and every rule described.
-pub fn sarif(report: &Report, path_prefix: &str) -> String {
+/// The key of SARIF `partialFingerprints` this tool writes: the baseline fingerprint
+/// (rule, flagged text, its line, and for cross-file findings the other side's value),
+/// so code scanning follows a finding across commits that move it.
+pub const SARIF_FINGERPRINT: &str = "catalystGuard/v1";
+
+/// Renders the report as a SARIF 2.1.0 log with one run and every rule described. Rule
+/// levels are the configuration's (a rule set to `warning` is a warning, one switched
+/// off is `none`); `source` returns a file's text by root-relative path, for each
+/// result's `partialFingerprints`.
+pub fn sarif<'a>(
+    report: &Report,
+    path_prefix: &str,
+    config: &Config,
+    source: &dyn Fn(&str) -> Option<&'a str>,
+) -> String {
+    let mut fingerprints = Fingerprints::new(source);
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
+            let level = if config.is_enabled(r) {
+                sarif_level(config.severity_of(r))
+            } else {
+                "none"
+            };
             json!({
                 "id": r.code,
                 "name": r.name,
                 "shortDescription": { "text": r.summary },
                 "fullDescription": { "text": r.summary },
                 "help": { "text": r.docs(), "markdown": r.docs() },
-                "defaultConfiguration": { "level": sarif_level(r.default_severity) },
+                "defaultConfiguration": { "level": level, "enabled": config.is_enabled(r) },
+                "properties": { "fix": r.fix.as_str(), "crossFile": r.is_cross_file() },
             })
         })
         .collect();
@@ -298,6 +374,36 @@ pub fn sarif(report: &Report, path_prefix: &str) -> String {
             });
             if let (false, Some(obj)) = (fixes.is_empty(), result.as_object_mut()) {
                 obj.insert("fixes".to_string(), Value::Array(fixes));
+            }
+            if let Some(obj) = result.as_object_mut() {
+                obj.insert(
+                    "partialFingerprints".to_string(),
+                    json!({ SARIF_FINGERPRINT: fingerprints.of(f) }),
+                );
+            }
+            if let (false, Some(obj)) = (f.related.is_empty(), result.as_object_mut()) {
+                let related: Vec<Value> = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        json!({
+                            "id": i,
+                            "physicalLocation": {
+                                "artifactLocation": {
+                                    "uri": display_path(path_prefix, &r.path),
+                                    "uriBaseId": "%SRCROOT%",
+                                },
+                                "region": {
+                                    "startLine": r.line.max(1),
+                                    "startColumn": r.col.max(1),
+                                },
+                            },
+                            "message": { "text": format!("compared with `{}`", r.value) },
+                        })
+                    })
+                    .collect();
+                obj.insert("relatedLocations".to_string(), Value::Array(related));
             }
             result
         })

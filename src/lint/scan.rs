@@ -1,5 +1,5 @@
 //! One pass over a file's text for everything the text rules look for: service hosts
-//! (CG006), retired terms (CG007) and suppression markers.
+//! (CG006), retired terms (CG007, CG015) and suppression markers.
 //!
 //! The search is case-insensitive, but the automaton is not: an ASCII-case-insensitive
 //! Aho-Corasick automaton over these needles has no prefilter (too many distinct start
@@ -11,24 +11,29 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::config::RetiredTerm;
+use super::config::Service;
+use super::terms::RetiredTerm;
 
 mod fingerprint;
 
 /// What a needle stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Needle {
-    /// A management-cluster service host prefix (`gitea.`).
-    Service,
+    /// A service host prefix (`gitea.`): its index in
+    /// [`Config::services`](super::Config::services).
+    Service(usize),
+    /// A service name right after `//` (`//gitea`): a URL authority, which may be the
+    /// bare service name without a domain (`https://gitea/org/repo.git`).
+    Authority(usize),
     /// The suppression marker `catalyst-guard:`.
     Marker,
     /// A retired term: its index in the configured glossary
     /// ([`Config::terms`](super::Config::terms)).
     Term(usize),
+    /// The first word of a multi-word term (`lifecycle` of `Lifecycle Manager`), for
+    /// the term wrapped across two lines; the rule checks the words that follow.
+    TermHead(usize),
 }
-
-/// Service host prefixes checked by CG006.
-const SERVICES: [&str; 2] = ["gitea.", "flux-webhook."];
 
 /// The suppression marker.
 pub const MARKER: &str = "catalyst-guard:";
@@ -112,20 +117,29 @@ impl PartialEq for Scanner {
 impl Eq for Scanner {}
 
 impl Scanner {
-    /// Builds the scanner for the built-in needles plus the glossary's terms.
-    pub fn new(terms: &[RetiredTerm]) -> Self {
+    /// Builds the scanner for the service hosts, the suppression marker and the
+    /// glossary's terms.
+    pub fn new(terms: &[RetiredTerm], services: &[Service]) -> Self {
         // Lowercase needles against lowercased text is ASCII case-insensitive matching.
         let mut patterns: Vec<String> = Vec::new();
         let mut needles = Vec::new();
-        for s in SERVICES {
-            patterns.push(s.to_string());
-            needles.push(Needle::Service);
+        for (i, s) in services.iter().enumerate() {
+            patterns.push(format!("{}.", s.name.to_ascii_lowercase()));
+            needles.push(Needle::Service(i));
+            patterns.push(format!("//{}", s.name.to_ascii_lowercase()));
+            needles.push(Needle::Authority(i));
         }
         patterns.push(MARKER.to_string());
         needles.push(Needle::Marker);
         for (i, term) in terms.iter().enumerate() {
             patterns.push(term.term.to_ascii_lowercase());
             needles.push(Needle::Term(i));
+        }
+        for (i, term) in terms.iter().enumerate() {
+            if let Some((head, _)) = term.term.split_once(' ') {
+                patterns.push(head.to_ascii_lowercase());
+                needles.push(Needle::TermHead(i));
+            }
         }
         // Building only fails for absurd pattern sets; without an automaton the text
         // rules find nothing rather than the linter failing.
@@ -225,7 +239,8 @@ mod tests {
 
     #[test]
     fn matches_ignore_ascii_case_and_keep_offsets() {
-        let scanner = Scanner::new(&crate::lint::config::built_in_terms());
+        let c = crate::lint::Config::default();
+        let scanner = Scanner::new(&c.terms, &c.services);
         let text = "Ünïcode TENANT then Gitea.x and MinIO, k8GB; SoPs catalyst-guard: tenants";
         let hits = scanner.scan(text);
         let found: Vec<&str> = hits.iter().map(|h| &text[h.start..h.end]).collect();
@@ -245,9 +260,12 @@ mod tests {
 
     #[test]
     fn chunk_boundaries_change_nothing() {
-        let scanner = Scanner::new(&crate::lint::config::built_in_terms());
+        let c = crate::lint::Config::default();
+        let scanner = Scanner::new(&c.terms, &c.services);
         let patterns = [
             "gitea.",
+            "//gitea",
+            "//flux-webhook",
             "flux-webhook.",
             "catalyst-guard:",
             "tenant",
@@ -271,7 +289,7 @@ mod tests {
     #[test]
     fn configured_terms_match_in_any_case() {
         let term = RetiredTerm::new("OldName", "new-name");
-        let scanner = Scanner::new(&[term]);
+        let scanner = Scanner::new(&[term], &[]);
         let hits = scanner.scan("uses oldname and OLDNAME");
         assert_eq!(spans(&hits), [(5, 12), (17, 24)]);
     }

@@ -2,9 +2,12 @@
 //! `<!-- catalyst-guard: ignore CG007 -- <reason> -->` in Markdown.
 //!
 //! A suppression covers its own line; written alone on a line, it covers the next line
-//! too. Several codes may be listed, separated by commas or spaces. The reason after
-//! `--` is mandatory: a suppression without one, or naming an unknown code, suppresses
-//! nothing and is reported as CG011.
+//! too. A block suppression covers every line from `ignore-start CG007 -- <reason>` to
+//! the next `ignore-end` (a quoted banned-terms list, a pasted upstream section).
+//! Several codes may be listed, separated by commas or spaces. The reason after `--`
+//! is mandatory: a suppression without one, naming an unknown code, or a block that is
+//! never closed (or an end without a start) suppresses nothing and is reported as
+//! CG011.
 
 use super::scan::{MARKER, Needle};
 use super::{FileCtx, Finding, find_rule};
@@ -20,6 +23,8 @@ pub(crate) struct Suppression {
 /// Finds every suppression comment; malformed ones go to `bad` as (pos, message, help).
 pub(crate) fn scan(ctx: &FileCtx<'_>, bad: &mut Vec<(Pos, String, String)>) -> Vec<Suppression> {
     let mut out = Vec::new();
+    // An open `ignore-start`: its line and codes.
+    let mut open: Option<(u32, Vec<String>)> = None;
     for (_, hit) in ctx.hits_of(|n| *n == Needle::Marker) {
         let at = hit.start;
         let from = at + MARKER.len();
@@ -35,8 +40,28 @@ pub(crate) fn scan(ctx: &FileCtx<'_>, bad: &mut Vec<(Pos, String, String)>) -> V
             continue;
         };
         let body = body.trim().trim_end_matches("-->").trim();
+        if body.starts_with("ignore-end") {
+            match open.take() {
+                Some((start, codes)) => out.push(Suppression {
+                    first_line: start,
+                    last_line: pos.line,
+                    codes,
+                }),
+                None => bad.push((
+                    pos,
+                    "`ignore-end` without an `ignore-start` above it".to_string(),
+                    "start the block with `catalyst-guard: ignore-start CG007 -- <why>`"
+                        .to_string(),
+                )),
+            }
+            continue;
+        }
+        let (block, rest) = match body.strip_prefix("ignore-start") {
+            Some(rest) => (true, Some(rest)),
+            None => (false, body.strip_prefix("ignore")),
+        };
         // Prose that merely mentions the tool is not a directive.
-        let Some(directive) = body.strip_prefix("ignore") else {
+        let Some(directive) = rest else {
             continue;
         };
         let (codes, reason) = match directive.split_once("--") {
@@ -65,8 +90,19 @@ pub(crate) fn scan(ctx: &FileCtx<'_>, bad: &mut Vec<(Pos, String, String)>) -> V
             bad.push((
                 pos,
                 format!("suppression has {what}"),
-                "write `catalyst-guard: ignore CG007 -- <why this is fine>`".to_string(),
+                "write `catalyst-guard: ignore CG007 -- <why this is fine>` (or `ignore-start`)"
+                    .to_string(),
             ));
+            continue;
+        }
+        if block {
+            if let Some((start, _)) = open.replace((pos.line, codes)) {
+                bad.push((
+                    Pos::new(start, 1),
+                    "`ignore-start` is not closed before the next `ignore-start`".to_string(),
+                    "end each block with `catalyst-guard: ignore-end`".to_string(),
+                ));
+            }
             continue;
         }
         let trimmed = line.trim_start();
@@ -80,6 +116,13 @@ pub(crate) fn scan(ctx: &FileCtx<'_>, bad: &mut Vec<(Pos, String, String)>) -> V
             },
             codes,
         });
+    }
+    if let Some((start, _)) = open {
+        bad.push((
+            Pos::new(start, 1),
+            "`ignore-start` is never closed by `ignore-end`".to_string(),
+            "end the block with `catalyst-guard: ignore-end`".to_string(),
+        ));
     }
     out
 }

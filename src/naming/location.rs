@@ -132,13 +132,13 @@ pub struct Location {
 }
 
 impl Location {
-    /// The same code on the management building block, where Gitea and the host-level
-    /// Flux run (`hfrp` -> `hfmp`).
-    pub fn on_management(&self) -> String {
+    /// The same code on building block `block` (`hfrp` on [`MANAGEMENT`] -> `hfmp`),
+    /// where a service that runs there should be reached.
+    pub fn on_building_block(&self, block: char) -> String {
         self.code
             .chars()
             .enumerate()
-            .map(|(i, c)| if i == 2 { MANAGEMENT } else { c })
+            .map(|(i, c)| if i == 2 { block } else { c })
             .collect()
     }
 }

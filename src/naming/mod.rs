@@ -7,4 +7,7 @@ pub mod release;
 pub mod url;
 
 pub use location::{Location, LocationError, LocationTable};
-pub use url::{Problem, check_gitea_url, check_service_host, is_stand_in};
+pub use url::{
+    HostRules, Problem, check_gitea_url, check_service_host, check_service_host_with,
+    is_location_stand_in, is_stand_in,
+};

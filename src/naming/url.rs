@@ -27,6 +27,13 @@ pub fn is_stand_in(s: &str) -> bool {
     placeholder || is_env_var(s)
 }
 
+/// True for a stand-in whose name says it is a location code: `<location-code>`,
+/// `<loc>`, `${LOCATION_CODE}`, `$LOC`. `<sovereign>` and `<domain>` are stand-ins
+/// too, but not for a location code.
+pub fn is_location_stand_in(s: &str) -> bool {
+    is_stand_in(s) && s.to_ascii_lowercase().contains("loc")
+}
+
 fn is_env_var(s: &str) -> bool {
     let name = s
         .strip_prefix("${")
@@ -113,9 +120,32 @@ fn ends_in_public_suffix(lower: &str) -> bool {
 }
 
 /// Checks `<service>.<location-code>.<sovereign-domain>` for a service that runs on the
-/// management cluster (Gitea, the Flux webhook).
+/// management cluster (Gitea, the Flux webhook); any stand-in counts for the location
+/// code.
 pub fn check_service_host(host: &str, table: &LocationTable) -> Result<(), Problem> {
-    match host_problem(host, table) {
+    check_service_host_with(
+        host,
+        &HostRules {
+            table,
+            building_block: Some(MANAGEMENT),
+            is_code_stand_in: &is_stand_in,
+        },
+    )
+}
+
+/// What a service host is checked against.
+pub struct HostRules<'a> {
+    /// The location-code table.
+    pub table: &'a LocationTable,
+    /// The building block the service runs on (`m` for Gitea), or `None` for any.
+    pub building_block: Option<char>,
+    /// Which stand-ins may take the location code's place.
+    pub is_code_stand_in: &'a dyn Fn(&str) -> bool,
+}
+
+/// Checks `<service>.<location-code>.<sovereign-domain>` with the given rules.
+pub fn check_service_host_with(host: &str, rules: &HostRules<'_>) -> Result<(), Problem> {
+    match service_host_problem(host, rules) {
         None => Ok(()),
         Some((message, suggestion)) => Err(Problem {
             message,
@@ -124,17 +154,40 @@ pub fn check_service_host(host: &str, table: &LocationTable) -> Result<(), Probl
     }
 }
 
-/// What is wrong with a service host, and the host to use instead.
+/// What is wrong with a service host, and the host to use instead (Gitea's rules).
 fn host_problem(host: &str, table: &LocationTable) -> Option<(String, String)> {
+    service_host_problem(
+        host,
+        &HostRules {
+            table,
+            building_block: Some(MANAGEMENT),
+            is_code_stand_in: &is_stand_in,
+        },
+    )
+}
+
+fn service_host_problem(host: &str, rules: &HostRules<'_>) -> Option<(String, String)> {
+    let table = rules.table;
     let parts = labels(host);
     let service = parts.first().copied().unwrap_or_default();
     let example = || format!("{service}.<location-code>.<sovereign-domain>");
     let no_code = || format!("host `{host}` has no location code");
     let Some(code) = parts.get(1).copied() else {
-        return Some((no_code(), example()));
+        return Some((
+            format!("host `{host}` has no location code and no Sovereign domain"),
+            example(),
+        ));
     };
     let domain = parts.get(2..).unwrap_or_default();
     if domain.is_empty() {
+        // `gitea.hfmp`, `gitea.<loc>`: a code without a domain. `gitea.${SOVEREIGN_FQDN}`
+        // is a domain without a code.
+        if is_location_stand_in(code) || table.decode(code).is_ok() {
+            return Some((
+                format!("host `{host}` has no Sovereign domain"),
+                format!("{service}.{code}.<sovereign-domain>"),
+            ));
+        }
         return Some((no_code(), format!("{service}.<location-code>.{code}")));
     }
     if let Some(bad) = domain.iter().find(|l| !(is_dns_label(l) || is_stand_in(l))) {
@@ -143,19 +196,40 @@ fn host_problem(host: &str, table: &LocationTable) -> Option<(String, String)> {
             example(),
         ));
     }
-    if is_stand_in(code) {
+    if (rules.is_code_stand_in)(code) {
         return None;
     }
     // Joined only for a message: most hosts a scan meets are canonical.
     let domain = || domain.join(".");
+    if is_stand_in(code) {
+        return Some((
+            format!(
+                "host `{host}` has no location code (`{code}` is not a location-code placeholder)"
+            ),
+            format!("{service}.<location-code>.{}", domain()),
+        ));
+    }
     match table.decode(code) {
-        Ok(loc) if loc.building_block.code == MANAGEMENT => None,
+        Ok(loc)
+            if rules
+                .building_block
+                .is_none_or(|b| loc.building_block.code == b) =>
+        {
+            None
+        }
         Ok(loc) => {
             let domain = domain();
-            let fixed = loc.on_management();
+            let block = rules.building_block.unwrap_or(MANAGEMENT);
+            let fixed = loc.on_building_block(block);
             let label = if service == "gitea" { "Gitea" } else { service };
+            let short = super::location::BUILDING_BLOCKS
+                .iter()
+                .find(|b| b.code == block)
+                .map_or("mgt", |b| b.short);
             Some((
-                format!("host `{host}` uses location code `{code}` = {loc}: {label} runs on mgt"),
+                format!(
+                    "host `{host}` uses location code `{code}` = {loc}: {label} runs on {short}"
+                ),
                 format!("{service}.{fixed}.{domain}"),
             ))
         }

@@ -122,8 +122,8 @@ pub struct Settings<'a> {
     pub locations: &'a LocationTable,
     /// If not empty, the only orgs a GitRepository URL may name.
     pub allowed_orgs: &'a [String],
-    /// Glob (`*`, `?`) selecting the charts whose pins are checked; `None` checks
-    /// every chart (the linter's CG004).
+    /// Glob (`*`, `?`, `[...]`, `{a,b}`) selecting the charts whose pins are checked;
+    /// `None` checks every chart (the linter's CG004).
     pub chart_pattern: Option<&'a str>,
 }
 
@@ -141,7 +141,7 @@ impl<'a> Settings<'a> {
     /// (`./charts/x`, Git sources) is not a chart name and never matches.
     pub fn chart_selected(&self, chart: &str) -> bool {
         self.chart_pattern
-            .is_none_or(|p| !chart.contains('/') && crate::lint::glob::matches(p, chart))
+            .is_none_or(|p| !chart.contains('/') && fast_glob::glob_match(p, chart))
     }
 }
 

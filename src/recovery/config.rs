@@ -27,8 +27,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::time::{format_duration, parse_duration};
-use crate::lint::ConfigError;
-use crate::lint::config::{err, list, map, string};
+use crate::yaml::config::{ConfigError, err, list, map, string};
 use crate::yaml::{self, Node, Pos};
 
 /// How a stuck HelmRelease is nudged.

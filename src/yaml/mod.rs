@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
+pub mod config;
 pub(crate) mod probe;
 pub use probe::{Probe, Probed, probe};
 

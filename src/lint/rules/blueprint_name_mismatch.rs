@@ -2,7 +2,7 @@
 //! missing.
 
 use crate::lint::layout::{component_dir, folder_name};
-use crate::lint::registry::{Check, declare_rule};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
 
 declare_rule! {
@@ -35,6 +35,7 @@ declare_rule! {
     code: "CG002",
     name: "blueprint-name-mismatch",
     severity: Error,
+    fix: Never,
     summary: "Blueprint name, Chart name and bp-<folder> disagree, or one of blueprint.yaml/chart is missing",
     check: Check::Repo(check),
 }
@@ -52,10 +53,12 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
             Some(n) if !platform => n.value.clone(),
             _ => by_folder,
         };
+        // What the name is compared with, said in full: the expected name and where it
+        // comes from.
         let against = if platform {
-            format!("folder `{dir}`")
+            format!("`{expected}`, the name folder `{dir}` gives")
         } else {
-            format!("chart name `{expected}`")
+            format!("the chart's name `{expected}`")
         };
         match (c.blueprint_file, c.any_chart_file) {
             (None, Some(chart_path)) if platform => {
@@ -68,6 +71,7 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                     pos,
                     format!("chart folder `{name}` has no `{dir}/blueprint.yaml`"),
                 )
+                .related(&format!("{dir}/blueprint.yaml"), crate::yaml::Pos::new(1, 1), "missing")
                 .help(format!(
                     "add a Blueprint named `{expected}` with the chart's version"
                 ));
@@ -86,6 +90,7 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                     pos,
                     format!("blueprint `{shown}` has no `{name}/Chart.yaml`"),
                 )
+                .related(&format!("{name}/Chart.yaml"), crate::yaml::Pos::new(1, 1), "missing")
                 .help("add the chart, or remove the Blueprint");
             }
             _ => {}
@@ -103,13 +108,17 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
         if let (Some(path), Some(bp)) = (c.blueprint_file, c.blueprint) {
             match &bp.meta.name {
                 Some(n) if n.value != expected => {
-                    sink.report(
-                        path,
-                        n.pos,
-                        format!("blueprint name `{}` does not match {against}", n.value),
-                    )
-                    .width(n.width())
-                    .help(format!("use `metadata.name: {expected}`"));
+                    let reported = sink
+                        .report(
+                            path,
+                            n.pos,
+                            format!("blueprint name `{}` does not match {against}", n.value),
+                        )
+                        .width(n.width())
+                        .help(format!("use `metadata.name: {expected}`"));
+                    if let (Some(chart_path), Some(cn)) = (c.chart_file, chart_name) {
+                        reported.related(chart_path, cn.pos, cn.value.clone());
+                    }
                 }
                 None => {
                     sink.report(path, bp.meta.pos, "blueprint has no `metadata.name`")
@@ -121,13 +130,18 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
         if let (Some(path), Some(chart)) = (c.chart_file, c.chart) {
             match &chart.name {
                 Some(n) if platform && n.value != expected => {
-                    sink.report(
-                        path,
-                        n.pos,
-                        format!("chart name `{}` does not match {against}", n.value),
-                    )
-                    .width(n.width())
-                    .help(format!("use `name: {expected}`"));
+                    let reported = sink
+                        .report(
+                            path,
+                            n.pos,
+                            format!("chart name `{}` does not match {against}", n.value),
+                        )
+                        .width(n.width())
+                        .help(format!("use `name: {expected}`"));
+                    let bp_name = c.blueprint.and_then(|b| b.meta.name.as_ref());
+                    if let (Some(bp_path), Some(bn)) = (c.blueprint_file, bp_name) {
+                        reported.related(bp_path, bn.pos, bn.value.clone());
+                    }
                 }
                 None if c.blueprint_file.is_some() || platform => {
                     sink.report(path, chart.pos, "Chart.yaml has no `name`")

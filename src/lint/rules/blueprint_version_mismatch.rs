@@ -2,7 +2,7 @@
 
 use crate::lint::fix::{Fix, replace_value};
 use crate::lint::layout::folder_name;
-use crate::lint::registry::{Check, declare_rule};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
 use crate::version::Version;
 
@@ -38,6 +38,7 @@ declare_rule! {
     code: "CG001",
     name: "blueprint-version-mismatch",
     severity: Error,
+    fix: Sometimes,
     summary: "blueprint.yaml spec.version differs from chart/Chart.yaml version",
     check: Check::Repo(check),
 }
@@ -65,7 +66,12 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                 .help(format!(
                     "add `spec.version: {}` (the chart's version)",
                     chart_version.value
-                ));
+                ))
+                .related(
+                    c.chart_file.unwrap_or(name),
+                    chart_version.pos,
+                    chart_version.value.clone(),
+                );
             }
             Some(v) if v.value != chart_version.value => {
                 // Only a chart ahead of its Blueprint has one right answer: the chart
@@ -93,7 +99,12 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                     .width(v.width())
                     .help(format!(
                         "bump `spec.version` and `{name}/Chart.yaml` `version` together"
-                    ));
+                    ))
+                    .related(
+                        c.chart_file.unwrap_or(name),
+                        chart_version.pos,
+                        chart_version.value.clone(),
+                    );
                 if let Some(fix) = fix {
                     reported.fix(fix);
                 }

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use crate::lint::fix::{Fix, replace_value};
 use crate::lint::layout::Place;
-use crate::lint::registry::{Check, declare_rule};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::{RepoCtx, Severity, Sink};
-use crate::model::Object;
+use crate::model::{Located, Object};
 use crate::version::{Version, exact_pin};
 
 declare_rule! {
@@ -46,6 +46,7 @@ declare_rule! {
     code: "CG003",
     name: "bootstrap-pin-mismatch",
     severity: Error,
+    fix: Sometimes,
     summary: "a bootstrap-kit HelmRelease pins a bp-* chart at a version other than the chart's",
     check: Check::Repo(check),
 }
@@ -56,13 +57,14 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
         // Only cluster folders were scanned: nothing to compare pins against.
         return;
     }
-    let charts: HashMap<&str, (&str, &str)> = comps
+    // Chart name -> (chart folder, Chart.yaml path, its `version`).
+    let charts: HashMap<&str, (&str, &str, &Located)> = comps
         .iter()
         .filter_map(|(name, c)| {
             let chart = c.chart?;
             Some((
                 chart.name.as_ref()?.value.as_str(),
-                (name.as_str(), chart.version.as_ref()?.value.as_str()),
+                (name.as_str(), c.chart_file?, chart.version.as_ref()?),
             ))
         })
         .collect();
@@ -87,7 +89,7 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
             let Some(pinned) = exact_pin(&pin.value) else {
                 continue;
             };
-            let Some((folder, version)) = charts.get(chart.value.as_str()) else {
+            let Some((folder, chart_file, located)) = charts.get(chart.value.as_str()) else {
                 if live.is_none() {
                     sink.report(
                         &file.path,
@@ -104,6 +106,7 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                 }
                 continue;
             };
+            let version = located.value.as_str();
             let chart_version = Version::parse(version);
             if pin.value == *version || chart_version.as_ref() == Some(&pinned) {
                 continue;
@@ -121,7 +124,8 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                             ),
                         )
                         .width(pin.width())
-                        .help(format!("pin `version: {version}` ({source})"));
+                        .help(format!("pin `version: {version}` ({source})"))
+                        .related(chart_file, located.pos, version);
                     if let Some(edit) = replace_value(pin, version) {
                         reported.fix(Fix::replace(format!("pin `{version}`"), edit));
                     }
@@ -141,6 +145,7 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                         ),
                     )
                     .width(pin.width())
+                    .related(chart_file, located.pos, version)
                     .at_most(Severity::Info)
                     .help(format!(
                         "live Sovereigns may lag on purpose; roll forward to `{version}` when ready"

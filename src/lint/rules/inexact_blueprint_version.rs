@@ -1,6 +1,7 @@
 //! CG012: a Blueprint whose `spec.version` is not an exact version.
 
-use crate::lint::registry::{Check, declare_rule};
+use super::{no_fix, report_object_findings};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
 use crate::objects;
@@ -34,13 +35,12 @@ declare_rule! {
     code: "CG012",
     name: "inexact-blueprint-version",
     severity: Error,
+    fix: Never,
     summary: "a Blueprint spec.version is not an exact version such as 1.2.3",
     check: Check::File(check),
 }
 
 fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
-    // The rule itself is the core's object rule (shared with the admission policy);
-    // this adapter adds file positions.
     for obj in ctx.objects {
         let Object::Blueprint(bp) = obj else {
             continue;
@@ -50,10 +50,7 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
             continue;
         };
         let subject = format!("Blueprint `{}`", bp.meta.name_str());
-        for f in objects::blueprint_version(&subject, Some(&version.value)) {
-            sink.report(ctx.path, version.pos, f.message)
-                .width(version.width())
-                .help(f.help);
-        }
+        let findings = objects::blueprint_version(&subject, Some(&version.value));
+        report_object_findings(sink, ctx.path, Some(version), (version.pos, 1), findings, no_fix);
     }
 }

@@ -1,6 +1,6 @@
 //! CG000: files the linter cannot read as intended.
 
-use crate::lint::registry::{Check, declare_rule};
+use crate::lint::rule::{Check, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -28,6 +28,7 @@ declare_rule! {
     code: "CG000",
     name: "invalid-input",
     severity: Error,
+    fix: Never,
     summary: "a file could not be read or parsed",
     check: Check::Engine,
 }

@@ -1,6 +1,6 @@
 //! CG011: malformed inline suppressions.
 
-use crate::lint::registry::{Check, declare_rule};
+use crate::lint::rule::{Check, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -28,6 +28,7 @@ declare_rule! {
     code: "CG011",
     name: "invalid-suppression",
     severity: Error,
+    fix: Never,
     summary: "an inline suppression without a reason or with an unknown rule code",
     check: Check::Engine,
 }

@@ -1,7 +1,7 @@
 //! CG009: bp-* charts without `global.imageRegistry` in values.yaml.
 
 use crate::lint::fix::Fix;
-use crate::lint::registry::{Check, declare_rule};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::{RepoCtx, Sink};
 
 declare_rule! {
@@ -39,6 +39,7 @@ declare_rule! {
     code: "CG009",
     name: "missing-image-registry-knob",
     severity: Error,
+    fix: Sometimes,
     summary: "a bp-* chart's values.yaml lacks global.imageRegistry",
     check: Check::Repo(check),
 }
@@ -54,7 +55,8 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
         match (c.values_file, c.values) {
             (Some(path), Some(values)) if !values.has_image_registry => {
                 let reported = sink.report(path, values.pos, format!("`{}` values do not declare `global.imageRegistry`", chart_name.value))
-                    .help("add `imageRegistry: \"\"` under `global:` and template every image reference with it");
+                    .help("add `imageRegistry: \"\"` under `global:` and template every image reference with it")
+                    .related(chart_path, chart_name.pos, chart_name.value.clone());
                 if let Some(edit) = c.values_edit {
                     reported.fix(Fix {
                         description: "declare `global.imageRegistry: \"\"`".to_string(),
@@ -73,7 +75,8 @@ fn check(ctx: &RepoCtx<'_>, sink: &mut Sink<'_>) {
                             chart_name.value
                         ),
                     )
-                    .help("add `imageRegistry: \"\"` under `global:`");
+                    .help("add `imageRegistry: \"\"` under `global:`")
+                    .related(chart_path, chart_name.pos, chart_name.value.clone());
                 if let Some(edit) = c.values_edit {
                     reported.fix(Fix {
                         description: "declare `global.imageRegistry: \"\"`".to_string(),

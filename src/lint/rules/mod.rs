@@ -1,26 +1,72 @@
 //! The rules, one file each, named after the pattern they flag. Each file declares its
-//! `META` with [`declare_rule!`](super::registry::declare_rule); its doc comment is the
-//! rule's user documentation.
+//! `META` with [`declare_rule!`](super::rule::declare_rule); its doc comment is the
+//! rule's user documentation. The list below is the only place a rule is named: it
+//! declares the modules and, in the same order (code order), the registry's table.
 
-pub mod blueprint_name_mismatch;
-pub mod blueprint_version_mismatch;
-pub mod bootstrap_pin_mismatch;
-pub mod chart_changed_without_version_bump;
-pub mod inexact_blueprint_version;
-pub mod invalid_input;
-pub mod invalid_suppression;
-pub mod missing_image_registry_knob;
-pub mod non_canonical_gitea_url;
-pub mod non_canonical_service_host;
-pub mod retired_term;
-pub mod sops_decryption;
-pub mod unpinned_chart_version;
+macro_rules! rules {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
 
+        /// Every rule, in the order listed (code order).
+        pub(crate) static ALL: &[&crate::lint::RuleMeta] = &[$(&$module::META),*];
+    };
+}
+
+rules! {
+    invalid_input,
+    blueprint_version_mismatch,
+    blueprint_name_mismatch,
+    bootstrap_pin_mismatch,
+    unpinned_chart_version,
+    non_canonical_gitea_url,
+    non_canonical_service_host,
+    retired_term,
+    sops_decryption,
+    missing_image_registry_knob,
+    chart_changed_without_version_bump,
+    invalid_suppression,
+    inexact_blueprint_version,
+    chart_dependency_version_mismatch,
+    outdated_blueprint_api_version,
+    retired_term_in_ui,
+    unmatched_glob,
+}
 use std::collections::BTreeMap;
 
-use super::FileAnalysis;
+use super::fix::Fix;
 use super::layout::{ChartRoots, Place};
-use crate::model::{Blueprint, Chart, Object, Values};
+use super::{FileAnalysis, Sink};
+use crate::model::{Blueprint, Chart, Located, Object, Values};
+use crate::objects::ObjectFinding;
+use crate::yaml::Pos;
+
+/// Reports an object rule's findings (the core's [`crate::objects`] functions, shared
+/// with the admission policy and the browser) at the field they concern, or at
+/// `fallback` (position and width) when the field is missing, with the fix `fix`
+/// derives from a finding and the field: the one adapter CG004, CG005, CG008 and CG012
+/// share, adding only file positions.
+pub(crate) fn report_object_findings(
+    sink: &mut Sink<'_>,
+    path: &str,
+    field: Option<&Located>,
+    fallback: (Pos, u32),
+    findings: Vec<ObjectFinding>,
+    fix: impl Fn(&ObjectFinding, &Located) -> Option<Fix>,
+) {
+    let (pos, width) = field.map_or(fallback, |f| (f.pos, f.width()));
+    for f in findings {
+        let made = field.and_then(|loc| fix(&f, loc));
+        let reported = sink.report(path, pos, f.message).width(width).help(f.help);
+        if let Some(made) = made {
+            reported.fix(made);
+        }
+    }
+}
+
+/// No fix: for object rules whose findings need a person.
+pub(crate) fn no_fix(_: &ObjectFinding, _: &Located) -> Option<Fix> {
+    None
+}
 
 /// What the repo holds for one chart folder (`platform/<name>/chart`) and the
 /// `blueprint.yaml` beside it.

@@ -1,7 +1,8 @@
 //! CG005: GitRepository URLs that are not the canonical Gitea URL.
 
 use crate::lint::fix::{Fix, concrete_suggestion, replace_value};
-use crate::lint::registry::{Check, declare_rule};
+use super::report_object_findings;
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
 use crate::objects;
@@ -36,12 +37,12 @@ declare_rule! {
     code: "CG005",
     name: "non-canonical-gitea-url",
     severity: Error,
+    fix: Sometimes,
     summary: "a GitRepository spec.url is not https://gitea.<location-code>.<sovereign-domain>/<org>/<repo>.git",
     check: Check::File(check),
 }
 
 fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
-    // The rule itself is the core's object rule; this adapter adds file positions.
     let settings = objects::Settings::new(&ctx.config.locations);
     for obj in ctx.objects {
         let Object::GitRepository(repo) = obj else {
@@ -49,20 +50,14 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
         };
         let subject = format!("GitRepository `{}`", repo.meta.name_str());
         let url = repo.url.as_ref();
-        let (pos, width) = url.map_or((repo.meta.pos, 1), |u| (u.pos, u.width()));
-        for f in objects::git_repository_url(&subject, url.map(|u| u.value.as_str()), &settings) {
-            // The fix is the linter's own: an edit by span of the URL's scalar, when the
-            // help names one concrete canonical URL.
-            let fix = url
-                .and_then(|u| concrete_suggestion(&f.help).and_then(|c| replace_value(u, c)))
-                .map(|edit| Fix::replace(format!("use `{}`", edit.text), edit));
-            let reported = sink
-                .report(ctx.path, pos, f.message)
-                .width(width)
-                .help(f.help);
-            if let Some(fix) = fix {
-                reported.fix(fix);
-            }
-        }
+        let findings =
+            objects::git_repository_url(&subject, url.map(|u| u.value.as_str()), &settings);
+        // The fix is the linter's own: an edit by span of the URL's scalar, when the help
+        // names one concrete canonical URL.
+        report_object_findings(sink, ctx.path, url, (repo.meta.pos, 1), findings, |f, u| {
+            concrete_suggestion(&f.help)
+                .and_then(|c| replace_value(u, c))
+                .map(|edit| Fix::replace(format!("use `{}`", edit.text), edit))
+        });
     }
 }

@@ -1,28 +1,37 @@
-//! CG006: `gitea.` / `flux-webhook.` hosts without a location code, anywhere in YAML
-//! values, comments or Markdown.
+//! CG006: service hosts (`gitea.`, `flux-webhook.` and those configured) without a
+//! location code or Sovereign domain, anywhere in YAML values, comments or Markdown.
 
 use crate::lint::fix::{Edit, Fix, concrete_suggestion};
-use crate::lint::registry::{Check, declare_rule};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::scan::Needle;
-use crate::lint::{FileCtx, Sink};
+use crate::lint::{FileCtx, FileKind, Sink};
 use crate::model::Object;
-use crate::naming::check_service_host;
+use crate::naming::{HostRules, check_service_host_with};
 use crate::naming::url::{ends_like_a_host, is_in_cluster_name};
 
 declare_rule! {
     /// ## What it does
-    /// Scans the text of every YAML and Markdown file for `gitea.` and `flux-webhook.`
-    /// hosts and checks each is `<service>.<location-code>.<sovereign-domain>`, with a
-    /// location code on the management building block. Catches ingress hosts, Helm
-    /// values, comments, curl examples and `flux bootstrap git --url=...` commands in
-    /// docs. `<location-code>` / `<sovereign-domain>` placeholders and envsubst
-    /// variables count as canonical stand-ins.
+    /// Scans the text of every YAML and Markdown file for service hosts (`gitea.`,
+    /// `flux-webhook.`, and the services `serviceHosts` adds, such as `console: m` or
+    /// `harbor: any`) and checks each is `<service>.<location-code>.<sovereign-domain>`,
+    /// with a location code on the service's building block (the management cluster's
+    /// `m` for Gitea and the Flux webhook). Catches ingress hosts, Helm values,
+    /// comments, curl examples and `flux bootstrap git --url=...` commands in docs.
+    ///
+    /// Only a location-code placeholder stands in for the location code: one whose
+    /// name says so (`<location-code>`, `<loc>`, `${LOCATION_CODE}`) or one declared
+    /// under `locationCodes.placeholders`. So `gitea.<sovereign>.<domain>` has no
+    /// location code, while any placeholder or envsubst variable may stand in for the
+    /// domain. A bare service host is flagged too: a URL authority of the service name
+    /// alone (`https://gitea/org/repo.git`), and a code without the Sovereign domain
+    /// (`gitea.hfmp`).
     ///
     /// A dotted word is a host by position or by suffix. By position: a URL authority
     /// (`https://gitea.x.io/...`), the value of a host-like key (`host:`, `hosts:`,
     /// `url:`, `endpoint:`, `server:`, `domain:` and keys ending so, such as
-    /// `externalHost` or `ROOT_URL`, also as list items under them) and `--url=`-style
-    /// flags. Anywhere else, a bare dotted word is a host only when it ends in a public
+    /// `externalHost` or `ROOT_URL`, also as list items under them), `--url=`-style
+    /// flags, and a word followed by a path (`gitea.acme.local/org/repo.git`).
+    /// Anywhere else, a bare dotted word is a host only when it ends in a public
     /// suffix of the [Public Suffix List](https://publicsuffix.org/) (`.io`, `.co.uk`)
     /// or in a stand-in (`gitea.${SOVEREIGN_FQDN}`, `gitea.<domain>`).
     ///
@@ -54,7 +63,8 @@ declare_rule! {
     code: "CG006",
     name: "non-canonical-service-host",
     severity: Error,
-    summary: "a gitea. or flux-webhook. host without a location code in YAML or Markdown",
+    fix: Sometimes,
+    summary: "a service host (gitea., flux-webhook., configured ones) without a location code or Sovereign domain",
     check: Check::File(check),
 }
 
@@ -63,6 +73,9 @@ const FILE_EXTENSIONS: [&str; 14] = [
 ];
 
 fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
+    if ctx.kind == FileKind::Ui {
+        return;
+    }
     // GitRepository URLs are CG005's; do not report the same value twice.
     let owned_lines: Vec<u32> = ctx
         .objects
@@ -73,63 +86,98 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
         })
         .collect();
     let bytes = ctx.text.as_bytes();
-    {
-        for (_, hit) in ctx.hits_of(|n| *n == Needle::Service) {
-            let at = hit.start;
-            let prev = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
-            if prev.is_some_and(|b| {
-                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'$' | b'{')
-            }) {
-                continue;
+    let code_stand_in = |s: &str| ctx.config.is_location_placeholder(s);
+    let want = |n: &Needle| matches!(n, Needle::Service(_) | Needle::Authority(_));
+    for (needle, hit) in ctx.hits_of(want) {
+        let (service, at) = match needle {
+            Needle::Service(i) => (*i, hit.start),
+            // `//gitea.`: the host starts after the slashes; `//gitea` alone is a bare
+            // service name as a URL authority.
+            Needle::Authority(i) => (*i, hit.start + 2),
+            _ => continue,
+        };
+        let Some(svc) = ctx.config.services.get(service) else {
+            continue;
+        };
+        let host = if matches!(needle, Needle::Authority(_)) {
+            match bytes.get(hit.end) {
+                Some(b'.') => None,
+                // `//gitea/`, `//gitea:3000`, `//gitea"`, end of text: the bare name.
+                None | Some(b'/' | b':' | b'"' | b'\'' | b'`' | b' ' | b'\n' | b')' | b'>') => {
+                    ctx.text.get(at..hit.end)
+                }
+                // `//gitea-http.x`, `//giteax`: another name.
+                _ => continue,
             }
-            let end = host_end(bytes, at);
-            let Some(host) = ctx
-                .text
-                .get(at..end)
-                .map(|h| h.trim_end_matches(['.', '-']))
-            else {
-                continue;
-            };
-            let after = ctx.text.get(at + host.len()..).unwrap_or_default();
-            if !is_host(ctx.text, at, host, after) {
-                continue;
+        } else {
+            None
+        };
+        let host = match host {
+            Some(bare) => bare,
+            None => {
+                let prev = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
+                if matches!(needle, Needle::Service(_))
+                    && prev.is_some_and(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'$' | b'{')
+                    })
+                {
+                    continue;
+                }
+                let end = host_end(bytes, at);
+                let Some(host) = ctx
+                    .text
+                    .get(at..end)
+                    .map(|h| h.trim_end_matches(['.', '-']))
+                else {
+                    continue;
+                };
+                let after = ctx.text.get(at + host.len()..).unwrap_or_default();
+                if !is_host(ctx.text, at, host, after) {
+                    continue;
+                }
+                host
             }
-            if ctx
-                .config
-                .allowed_hosts
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(host))
-            {
-                continue;
-            }
-            // Most hosts are canonical: check before computing a position, which
-            // needs the file's line index.
-            let Err(problem) = check_service_host(host, &ctx.config.locations) else {
-                continue;
-            };
-            let pos = ctx.pos(at);
-            if owned_lines.contains(&pos.line) {
-                continue;
-            }
-            let width = u32::try_from(host.chars().count()).unwrap_or(1);
-            let fix = concrete_suggestion(&problem.help).map(|canonical| {
-                Fix::replace(
-                    format!("use `{canonical}`"),
-                    Edit {
-                        line: pos.line,
-                        col: pos.col,
-                        width,
-                        text: canonical.to_string(),
-                    },
-                )
-            });
-            let reported = sink
-                .report(ctx.path, pos, problem.message)
-                .width(width)
-                .help(problem.help);
-            if let Some(fix) = fix {
-                reported.fix(fix);
-            }
+        };
+        if ctx
+            .config
+            .allowed_hosts
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(host))
+        {
+            continue;
+        }
+        let rules = HostRules {
+            table: &ctx.config.locations,
+            building_block: svc.building_block,
+            is_code_stand_in: &code_stand_in,
+        };
+        // Most hosts are canonical: check before computing a position, which
+        // needs the file's line index.
+        let Err(problem) = check_service_host_with(host, &rules) else {
+            continue;
+        };
+        let pos = ctx.pos(at);
+        if owned_lines.contains(&pos.line) {
+            continue;
+        }
+        let width = u32::try_from(host.chars().count()).unwrap_or(1);
+        let fix = concrete_suggestion(&problem.help).map(|canonical| {
+            Fix::replace(
+                format!("use `{canonical}`"),
+                Edit {
+                    line: pos.line,
+                    col: pos.col,
+                    width,
+                    text: canonical.to_string(),
+                },
+            )
+        });
+        let reported = sink
+            .report(ctx.path, pos, problem.message)
+            .width(width)
+            .help(problem.help);
+        if let Some(fix) = fix {
+            reported.fix(fix);
         }
     }
 }
@@ -177,7 +225,11 @@ fn is_host(text: &str, at: usize, host: &str, after: &str) -> bool {
     if by_position(text, at) {
         return true;
     }
-    !is_key_path(host, after) && !is_file_name(host) && ends_like_a_host(host)
+    if is_file_name(host) {
+        return false;
+    }
+    // `gitea.acme.local/org/repo`: a host with a path after it, whatever its suffix.
+    after.starts_with('/') || (!is_key_path(host, after) && ends_like_a_host(host))
 }
 
 /// Key names whose values are hosts or URLs, matched as a suffix of the lowercased
@@ -330,6 +382,8 @@ mod tests {
             ("see gitea.md", false),
             ("name: gitea.acme.internal", false),
             ("- gitea.acme.internal", false),
+            ("clone gitea.bankdhofar.local/acme/app.git", true),
+            ("see gitea.md/x", false),
         ] {
             assert_eq!(decide(text), host, "{text:?}");
         }

@@ -1,15 +1,16 @@
-//! CG007: renamed or retired words that keep creeping back.
+//! CG007: renamed or retired words that keep creeping back into docs and comments.
 
-use crate::lint::config::RetiredTerm;
-use crate::lint::registry::{Check, declare_rule};
+use crate::lint::prose::{self, Context, line_bounds, markdown_context, yaml_context};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::scan::Needle;
-use crate::lint::{FileCtx, Sink};
+use crate::lint::terms::{Allow, RetiredTerm};
+use crate::lint::{FileCtx, FileKind, Sink};
 use crate::model::Object;
 
 declare_rule! {
     /// ## What it does
-    /// Finds every occurrence, case-insensitively, of a retired term in YAML (values,
-    /// keys and comments) and Markdown, and names its replacement:
+    /// Finds every occurrence, case-insensitively, of a retired term in the prose of
+    /// Markdown and YAML files, and names its replacement:
     ///
     /// | retired | use instead |
     /// |---|---|
@@ -18,30 +19,43 @@ declare_rule! {
     /// | k8gb | powerdns (lua-records) |
     /// | sops | External Secrets PushSecrets |
     ///
-    /// The built-in terms match as a word or word part: `Tenants`, `tenant_id`,
-    /// `tenantId` and `minio-operator` all match; `sopsy` does not. Allowed: the
-    /// PriorityClass names `tenant-high` and `tenant-default` (deployed objects,
-    /// recreated rather than renamed) and the generic adjective `multi-tenant`. Every
-    /// hit is reported: a truncated sweep once gave a false clean.
+    /// Prose is Markdown text (code blocks included, since operators copy commands
+    /// from them), YAML comments and the values of description-like keys
+    /// (`description`, `summary`, `message`, `help`, `title`, `notes`, ...). Identifiers
+    /// are not judged unless a term asks for it (`identifiers: true`): YAML keys and
+    /// other values (object names, labels, env var names, `.svc` names, an upstream
+    /// subchart key like `minio:`), link targets, and identifier-shaped words in
+    /// Markdown (`tenant_id`, `tenantId`, `docs/tenant.md`, `tenant.svc`). Renaming a
+    /// deployed object is a migration of its own; a doc that still says "tenant" is
+    /// drift.
     ///
-    /// A line that names the replacement as well (`minio -> seaweedfs`, "tenants are
-    /// now organizations") documents the migration and is not reported; set
-    /// `migrationNotes: false` in `.catalyst-guard.yaml` to report those too.
+    /// The built-in terms match as a word or word part (`Tenants`, `minio-operator`).
+    /// Allowed: the PriorityClass names `tenant-high` and `tenant-default` and the
+    /// generic adjective `multi-tenant`. Every hit is reported: a truncated sweep once
+    /// gave a false clean. A multi-word term is found when a soft line wrap splits it.
     ///
-    /// A team's own glossary goes under `retiredTerms`. Each entry has a `term` (one
-    /// or more words, `Lifecycle Manager`) and a `replacement`, and optionally:
-    /// `caseSensitive: true` (`Template` but not `template`); `allow`, phrases in which
-    /// the term is fine (`Go module`, `K8s Operator`); `paths` and `exclude` globs
-    /// (check only docs, skip the glossary itself and the audit log); and
-    /// `wordParts: true` to match inside words like the built-in terms. By default a
-    /// configured term matches whole words only, exactly as written (no implied plural),
-    /// so `templates/` does not match `Template`. An entry spelled like a built-in term
-    /// (`tenant`) replaces it, scope and exemptions included.
+    /// Not reported:
+    /// - a migration note: a sentence with a cue word such as "replacing", "formerly",
+    ///   "renamed", "instead of", "removed", "deprecated" or a sign such as `->` or `→`
+    ///   ("Lua records (replacing k8gb)"). The cues are configurable
+    ///   (`migrationCues`); `migrationNotes: false` reports notes too. Naming the
+    ///   replacement alone does not make a note: "Tenant creates an Environment in
+    ///   their Organization" is drift.
+    /// - a banned-terms list quoting the term as banned: a Markdown table row naming
+    ///   the term and its replacement, or a list item doing so with the term quoted or
+    ///   set off (`` - `Tenant`: Organization ``).
+    ///
+    /// A team's own glossary goes under `retiredTerms` in `.catalyst-guard.yaml`, each
+    /// entry a `term` and its `replacement`, with optional `severity`,
+    /// `caseSensitive`, `wordParts`, `identifiers`, `allow` (phrases, or `/regex/`
+    /// patterns matched on the line) and `paths` / `exclude` globs. `docs/lint.md`
+    /// describes them. Block suppressions (`ignore-start` ... `ignore-end`) skip a
+    /// section such as a quoted list.
     ///
     /// ## Why is this bad?
     /// The entity is an Organization; MinIO, k8gb and SOPS were removed from the
-    /// platform. Docs and manifests that still use the old words describe a platform
-    /// that no longer exists, and send operators looking for components that are gone.
+    /// platform. Docs that still use the old words describe a platform that no longer
+    /// exists, and send operators looking for components that are gone.
     ///
     /// ## Example
     /// ```bash
@@ -55,11 +69,35 @@ declare_rule! {
     code: "CG007",
     name: "retired-term",
     severity: Error,
-    summary: "a retired term (tenant, minio, k8gb, sops, ...) in YAML or Markdown",
+    fix: Never,
+    summary: "a retired term (tenant, minio, k8gb, sops, ...) in the prose of YAML or Markdown",
     check: Check::File(check),
 }
 
 fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
+    let fences = std::cell::OnceCell::new();
+    let classify = |at: usize, end: usize| match ctx.kind {
+        FileKind::Markdown => markdown_context(
+            ctx.text,
+            at,
+            end,
+            fences.get_or_init(|| prose::fences(ctx.text)),
+        ),
+        FileKind::Yaml | FileKind::HelmTemplate => yaml_context(ctx.text, at, 0),
+        FileKind::Ui | FileKind::Opaque => Context::Ignored,
+    };
+    check_terms(ctx, sink, &classify);
+}
+
+/// Reports every hit of a glossary term that `classify` puts in prose (or in an
+/// identifier, for terms that judge identifiers), unless an exemption covers it: an
+/// allowed phrase or pattern, a migration note, a banned-terms list quoting it, or
+/// (for `sops`) a Kustomization decryption block CG008 reports.
+pub(crate) fn check_terms(
+    ctx: &FileCtx<'_>,
+    sink: &mut Sink<'_>,
+    classify: &dyn Fn(usize, usize) -> Context,
+) {
     // CG008 reports a SOPS `spec.decryption` block; one finding per mistake is enough.
     let sops_blocks: Vec<(u32, u32)> = ctx
         .objects
@@ -72,24 +110,42 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
     let terms = &ctx.config.terms;
     // Whether each term applies to this file, decided on its first hit.
     let mut applies: Vec<Option<bool>> = vec![None; terms.len()];
-    for (needle, hit) in ctx.hits_of(|n| matches!(n, Needle::Term(_))) {
-        let Needle::Term(i) = needle else {
-            continue;
+    let want = |n: &Needle| matches!(n, Needle::Term(_) | Needle::TermHead(_));
+    for (needle, hit) in ctx.hits_of(want) {
+        let (i, wrapped) = match needle {
+            Needle::Term(i) => (*i, false),
+            Needle::TermHead(i) => (*i, true),
+            _ => continue,
         };
-        let (Some(term), Some(applies)) = (terms.get(*i), applies.get_mut(*i)) else {
+        let (Some(term), Some(applies)) = (terms.get(i), applies.get_mut(i)) else {
             continue;
         };
         if !*applies.get_or_insert_with(|| term.applies_to(ctx.path)) {
             continue;
         }
         let at = hit.start;
-        let Some(len) = match_at(ctx.text, at, term) else {
+        let len = if wrapped {
+            wrapped_at(ctx.text, at, term)
+        } else {
+            match_at(ctx.text, at, term)
+        };
+        let Some(len) = len else {
             continue;
         };
+        match classify(at, at + len) {
+            Context::Prose => {}
+            Context::Identifier if term.identifiers => {}
+            Context::Identifier | Context::Ignored => continue,
+        }
         if is_allowed(ctx.text, at, len, &term.allow) {
             continue;
         }
-        if ctx.config.migration_notes && names_replacement(ctx.text, at, term) {
+        if ctx.config.migration_notes
+            && is_migration_note(ctx.text, at, ctx.kind, &ctx.config.migration_cues)
+        {
+            continue;
+        }
+        if ctx.kind == FileKind::Markdown && quotes_as_banned(ctx.text, at, len, term) {
             continue;
         }
         let pos = ctx.pos(at);
@@ -101,14 +157,188 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
             continue;
         }
         let found = ctx.text.get(at..at + len).unwrap_or(&term.term);
+        let shown = found.split_whitespace().collect::<Vec<_>>().join(" ");
         let replacement = match &term.plural {
-            Some(plural) if len > term.term.len() => plural,
+            Some(plural) if len > term.term.len() && !wrapped => plural,
             _ => &term.replacement,
         };
-        sink.report(ctx.path, pos, format!("retired term `{found}`"))
-            .width(u32::try_from(found.chars().count()).unwrap_or(1))
+        // A term wrapped across lines is underlined to the end of its first line.
+        let width = found.split('\n').next().unwrap_or(found).chars().count();
+        let reported = sink
+            .report(ctx.path, pos, format!("retired term `{shown}`"))
+            .width(u32::try_from(width).unwrap_or(1))
             .help(format!("use `{replacement}`"));
+        if let Some(severity) = term.severity {
+            reported.severity(severity);
+        }
     }
+}
+
+/// For a multi-word term whose first word is at `at`: the length of the whole term
+/// when its words are separated by whitespace holding one line break (a soft wrap),
+/// or `None`. On one line the scanner finds the term itself.
+fn wrapped_at(text: &str, at: usize, term: &RetiredTerm) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let prev = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
+    if prev.is_some_and(is_word_byte) {
+        return None;
+    }
+    let mut i = at;
+    let mut breaks = 0;
+    for (n, word) in term.words().enumerate() {
+        if n > 0 {
+            let gap_start = i;
+            while let Some(&b) = bytes.get(i) {
+                match b {
+                    b' ' | b'\t' | b'\r' => i += 1,
+                    b'\n' => {
+                        breaks += 1;
+                        i += 1;
+                    }
+                    // A blockquote's `>` and a YAML comment's `#` continue the line.
+                    b'>' | b'#' if breaks > 0 => i += 1,
+                    _ => break,
+                }
+            }
+            if i == gap_start || breaks > 1 {
+                return None;
+            }
+        }
+        let candidate = text.get(i..i + word.len())?;
+        let same = if term.case_sensitive {
+            candidate == word
+        } else {
+            candidate.eq_ignore_ascii_case(word)
+        };
+        if !same {
+            return None;
+        }
+        i += word.len();
+    }
+    (breaks == 1 && !bytes.get(i).copied().is_some_and(is_word_byte)).then_some(i - at)
+}
+
+/// A Markdown line that stands alone rather than continuing a paragraph: blank, a
+/// list item, table row, heading, quote or fence.
+fn standalone(line: &str) -> bool {
+    let t = line.trim_start();
+    t.is_empty()
+        || t.starts_with(['|', '#', '-', '*', '+', '>'])
+        || t.starts_with("```")
+        || t.starts_with("<!--")
+        || is_numbered_item(t)
+}
+
+fn is_numbered_item(t: &str) -> bool {
+    t.split_once(". ")
+        .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The sentence holding byte `at`: in Markdown prose the paragraph's sentence (soft
+/// wraps joined), in a list item, table row or heading its own line, elsewhere the
+/// line.
+fn sentence(text: &str, at: usize, kind: FileKind) -> &str {
+    let (mut start, mut end) = line_bounds(text, at);
+    let own = text.get(start..end).unwrap_or_default();
+    if kind == FileKind::Markdown && !standalone(own) {
+        // Join the paragraph's lines above and below (bounded).
+        for _ in 0..20 {
+            let Some(prev_end) = start.checked_sub(1) else {
+                break;
+            };
+            let (s, _) = line_bounds(text, prev_end);
+            if standalone(text.get(s..prev_end).unwrap_or_default()) {
+                break;
+            }
+            start = s;
+        }
+        for _ in 0..20 {
+            if end >= text.len() {
+                break;
+            }
+            let (_, e) = line_bounds(text, end + 1);
+            if standalone(text.get(end + 1..e).unwrap_or_default()) {
+                break;
+            }
+            end = e;
+        }
+    }
+    let para = text.get(start..end).unwrap_or_default();
+    let rel = at.saturating_sub(start);
+    let ends_sentence = |w: &[u8]| matches!(w, [b'.' | b'!' | b'?', b' ' | b'\n' | b'\t']);
+    let from = para
+        .as_bytes()
+        .windows(2)
+        .enumerate()
+        .take(rel)
+        .rfind(|(_, w)| ends_sentence(w))
+        .map_or(0, |(i, _)| i + 2);
+    let to = para
+        .as_bytes()
+        .windows(2)
+        .enumerate()
+        .skip(rel)
+        .find(|(_, w)| ends_sentence(w))
+        .map_or(para.len(), |(i, _)| i + 1);
+    para.get(from..to).unwrap_or(para)
+}
+
+/// True if the sentence holding `at` is a migration note: it carries one of the cues
+/// ("replacing", "formerly", "->", ...), a word as a whole word, a sign anywhere.
+fn is_migration_note(text: &str, at: usize, kind: FileKind, cues: &[String]) -> bool {
+    let mut lower = sentence(text, at, kind).to_lowercase();
+    // An HTML comment's `-->` is not an arrow.
+    while let Some(open) = lower.find("<!--") {
+        let close = lower
+            .get(open..)
+            .and_then(|r| r.find("-->"))
+            .map_or(lower.len(), |c| open + c + 3);
+        lower.replace_range(open..close, " ");
+    }
+    cues.iter().any(|cue| {
+        if !cue.starts_with(char::is_alphanumeric) {
+            return lower.contains(cue.as_str());
+        }
+        lower.match_indices(cue.as_str()).any(|(i, m)| {
+            let before = lower.get(..i).and_then(|b| b.chars().next_back());
+            let after = lower.get(i + m.len()..).and_then(|a| a.chars().next());
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// True if the hit is a banned-terms list quoting the term as banned: a Markdown
+/// table row naming the term and its replacement, or a list item that does so with
+/// the term quoted (`` `Tenant` ``, `**Tenant**`) or set off (`Tenant: Organization`).
+fn quotes_as_banned(text: &str, at: usize, len: usize, term: &RetiredTerm) -> bool {
+    let (start, end) = line_bounds(text, at);
+    let line = text.get(start..end).unwrap_or_default();
+    let trimmed = line.trim_start();
+    let table_row = trimmed.starts_with('|');
+    let list_item = trimmed.starts_with(['-', '*', '+']) || is_numbered_item(trimmed);
+    if !table_row && !list_item {
+        return false;
+    }
+    let head = term
+        .replacement
+        .split(" (")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if head.is_empty() || !line.to_ascii_lowercase().contains(&head) {
+        return false;
+    }
+    if table_row {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let quote = |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'`' | b'*' | b'"' | b'\'' | b'_'));
+    let after = text.get(at + len..end).unwrap_or_default().trim_start();
+    quote(at.checked_sub(1).and_then(|i| bytes.get(i)))
+        || quote(bytes.get(at + len))
+        || after.starts_with([':', '—', '–'])
+        || after.starts_with("- ")
 }
 
 /// The length of the term's match at `at` (the scanner found it ignoring case), or
@@ -164,43 +394,54 @@ fn word_at(text: &str, at: usize, term: &str) -> Option<usize> {
     Some(len)
 }
 
-/// True if the match `[at, at + len)` lies inside an allowed phrase (ignoring case,
-/// the phrase itself a whole word: `multi-tenant`, `Go module`).
-fn is_allowed(text: &str, at: usize, len: usize, allow: &[String]) -> bool {
+/// If `phrase` starts at byte `s` (ignoring ASCII case, any run of whitespace standing
+/// for each space), where it ends.
+fn phrase_at(text: &str, s: usize, phrase: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    allow.iter().any(|phrase| {
-        let plen = phrase.len();
-        let first = (at + len).saturating_sub(plen);
-        (first..=at).any(|s| {
-            bytes
-                .get(s..s + plen)
-                .is_some_and(|w| w.eq_ignore_ascii_case(phrase.as_bytes()))
-                && whole_word_at(text, s, plen).is_some()
-        })
-    })
+    let mut i = s;
+    for (n, word) in phrase.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        if n > 0 {
+            let gap = i;
+            while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+                i += 1;
+            }
+            if i == gap {
+                return None;
+            }
+        }
+        if !bytes
+            .get(i..i + word.len())?
+            .eq_ignore_ascii_case(word.as_bytes())
+        {
+            return None;
+        }
+        i += word.len();
+    }
+    Some(i)
 }
 
-/// True if the line holding `at` also names the term's replacement (the part before
-/// any parenthesis: `powerdns` for `powerdns (lua-records)`), ignoring case: a
-/// migration note such as `minio -> seaweedfs`.
-fn names_replacement(text: &str, at: usize, term: &RetiredTerm) -> bool {
-    let start = text
-        .get(..at)
-        .and_then(|t| t.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let end = text
-        .get(at..)
-        .and_then(|t| t.find('\n'))
-        .map_or(text.len(), |i| at + i);
-    let Some(line) = text.get(start..end) else {
-        return false;
-    };
-    let head = term
-        .replacement
-        .split(" (")
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    !head.is_empty() && line.to_ascii_lowercase().contains(&head)
+/// True if the match `[at, at + len)` lies inside an allowed phrase (ignoring case,
+/// the phrase itself a whole word: `multi-tenant`, `Go module`) or inside a match of
+/// an allowed pattern on its line.
+fn is_allowed(text: &str, at: usize, len: usize, allow: &[Allow]) -> bool {
+    allow.iter().any(|a| match a {
+        Allow::Phrase(phrase) => {
+            // A phrase wrapped across lines (`Go\nmodule`) still reads as the phrase:
+            // look back far enough for a few extra spaces of indentation.
+            let first = (at + len).saturating_sub(phrase.len() + 16);
+            (first..=at).any(|s| {
+                phrase_at(text, s, phrase).is_some_and(|end| {
+                    at + len <= end && whole_word_at(text, s, end - s).is_some()
+                })
+            })
+        }
+        Allow::Pattern { regex, .. } => {
+            let (start, end) = line_bounds(text, at);
+            let line = text.get(start..end).unwrap_or_default();
+            let (from, to) = (at - start, (at + len).min(end) - start);
+            regex
+                .find_iter(line)
+                .any(|m| m.start() <= from && to <= m.end())
+        }
+    })
 }

@@ -1,6 +1,7 @@
 //! CG008: Flux Kustomizations that decrypt with SOPS.
 
-use crate::lint::registry::{Check, declare_rule};
+use super::{no_fix, report_object_findings};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
 use crate::objects;
@@ -31,12 +32,12 @@ declare_rule! {
     code: "CG008",
     name: "sops-decryption",
     severity: Error,
+    fix: Never,
     summary: "a Flux Kustomization decrypts with SOPS",
     check: Check::File(check),
 }
 
 fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
-    // The rule itself is the core's object rule; this adapter adds file positions.
     for obj in ctx.objects {
         let Object::Kustomization(k) = obj else {
             continue;
@@ -45,10 +46,7 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
             continue;
         };
         let subject = format!("Kustomization `{}`", k.meta.name_str());
-        for f in objects::kustomization_decryption(&subject, Some(&provider.value)) {
-            sink.report(ctx.path, provider.pos, f.message)
-                .width(provider.width())
-                .help(f.help);
-        }
+        let findings = objects::kustomization_decryption(&subject, Some(&provider.value));
+        report_object_findings(sink, ctx.path, Some(provider), (provider.pos, 1), findings, no_fix);
     }
 }

@@ -1,6 +1,7 @@
 //! CG004: HelmRelease chart versions and Chart.yaml dependencies that are not exact.
 
-use crate::lint::registry::{Check, declare_rule};
+use super::{no_fix, report_object_findings};
+use crate::lint::rule::{Check, declare_rule};
 use crate::lint::{FileCtx, Sink};
 use crate::model::Object;
 use crate::objects;
@@ -38,6 +39,7 @@ declare_rule! {
     code: "CG004",
     name: "unpinned-chart-version",
     severity: Error,
+    fix: Never,
     summary: "a HelmRelease chart version or Chart.yaml dependency is missing, `*` or a range",
     check: Check::File(check),
 }
@@ -61,12 +63,7 @@ fn check(ctx: &FileCtx<'_>, sink: &mut Sink<'_>) {
                     hr.chart_ref.is_some(),
                     &objects::Settings::new(&ctx.config.locations),
                 );
-                let (pos, width) = version.map_or((chart_pos, 5), |v| (v.pos, v.width()));
-                for f in findings {
-                    sink.report(ctx.path, pos, f.message)
-                        .width(width)
-                        .help(f.help);
-                }
+                report_object_findings(sink, ctx.path, version, (chart_pos, 5), findings, no_fix);
             }
             Object::Chart(chart) => {
                 for dep in &chart.dependencies {

@@ -101,7 +101,7 @@ pub fn canonical_gitea_url(parts: &UrlParts, table: &LocationTable) -> Result<St
         match table.decode(code) {
             Err(e) => return Err(FieldError::new("locationCode", e.to_string())),
             Ok(loc) if loc.building_block.code != MANAGEMENT => {
-                let fixed = loc.on_management();
+                let fixed = loc.on_building_block(MANAGEMENT);
                 return Err(FieldError::new(
                     "locationCode",
                     format!("`{code}` = {loc}: Gitea runs on mgt (use `{fixed}`)"),
