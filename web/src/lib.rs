@@ -76,6 +76,32 @@ export interface Finding {
   messageText: string;
   /** `help` as plain text, or `null` if there is no help. */
   helpText: string | null;
+  /** The fix, where the rule can derive one (`catalyst-guard lint --fix` applies it). */
+  fix?: Fix;
+  /** The other places the finding compares (the Blueprint's version beside the chart's, say). */
+  related?: RelatedLocation[];
+}
+
+/** What a fix does, and its edits, all in the finding's file; they never overlap. */
+export interface Fix {
+  description: string;
+  edits: Edit[];
+}
+
+/** Replace `width` characters at `line`:`col` (1-based, columns in characters) with `text`. */
+export interface Edit {
+  line: number;
+  col: number;
+  width: number;
+  text: string;
+}
+
+/** A place a finding refers to besides its own: the value read there, or the file's role. */
+export interface RelatedLocation {
+  path: string;
+  line: number;
+  col: number;
+  value: string;
 }
 
 /** The report, exactly as `catalyst-guard lint --format json` prints it. */

@@ -2,9 +2,14 @@
 // import the entry point and `await init()` with no argument (it reads the `.wasm`
 // next to the module from its `file:` URL).
 
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const PKG = fileURLToPath(new URL('../pkg/', import.meta.url));
+
+/** How many rules the registry has: the sections of docs/rules.md, which is generated
+ *  from it (and checked current by `cargo xtask docs --check`). */
+export const RULE_COUNT = readFileSync(new URL('../../docs/rules.md', import.meta.url), 'utf8').match(/^## CG\d+$/gm).length;
 
 let loaded;
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { DOCUMENTS, figure, measure, rewrite } from '../scripts/sizes.mjs';
-import { PKG, loadPackage } from './load-pkg.mjs';
+import { PKG, RULE_COUNT, loadPackage } from './load-pkg.mjs';
 
 const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
 const GLUE = 'catalyst_guard_web.js';
@@ -64,7 +64,7 @@ test('the module exports exactly the documented API', async () => {
   const mod = await loadPackage();
   const functions = Object.keys(mod).filter((k) => typeof mod[k] === 'function' && k !== 'default' && k !== 'initSync');
   assert.deepEqual(functions.sort(), EXPORTS);
-  assert.equal(mod.rules().length, 13);
+  assert.equal(mod.rules().length, RULE_COUNT);
   const repo = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'x' },
     spec: { url: 'http://gitea.hfmp.openova.io/openova/flux.git' } };
   const finding = mod.checkObject(repo).findings[0];
@@ -124,4 +124,33 @@ test('the entry point wraps every function the glue exports, and nothing else', 
   const entry = names(manifest.main, /^export function (\w+)\(/gm).filter((n) => n !== 'initSync');
   assert.deepEqual(entry, glue, 'index.js must wrap each export of the glue (index.d.ts re-exports all their types)');
   assert.deepEqual(entry, [...EXPORTS].sort());
+});
+
+test('the Finding type declares every field lint returns, fix and related included', async () => {
+  const mod = await loadPackage();
+  const blueprint = 'apiVersion: catalyst.openova.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: bp-flux\nspec:\n  version: 1.2.3\n';
+  const chart = 'apiVersion: v2\nname: bp-flux\nversion: 1.2.4\n';
+  const report = mod.lint([
+    { path: 'platform/flux/blueprint.yaml', text: blueprint },
+    { path: 'platform/flux/chart/Chart.yaml', text: chart },
+  ]);
+  const withRelated = report.findings.find((f) => f.related);
+  assert.ok(withRelated, `a lockstep finding carries related places: ${JSON.stringify(report.findings)}`);
+  assert.ok(report.findings.some((f) => f.fix), 'a lockstep finding carries a fix');
+  const dts = readFileSync(join(PKG, 'catalyst_guard_web.d.ts'), 'utf8');
+  const declared = (name) => {
+    const body = new RegExp(`export interface ${name} \\{([^}]*)\\}`).exec(dts)?.[1] ?? '';
+    return new Set([...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]));
+  };
+  const check = (name, object) => {
+    for (const key of Object.keys(object)) assert.ok(declared(name).has(key), `${name} declares \`${key}\``);
+  };
+  for (const f of report.findings) {
+    check('Finding', f);
+    if (f.fix) {
+      check('Fix', f.fix);
+      for (const e of f.fix.edits) check('Edit', e);
+    }
+    for (const r of f.related ?? []) check('RelatedLocation', r);
+  }
 });
