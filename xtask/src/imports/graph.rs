@@ -23,6 +23,8 @@ struct Tree {
     modules: BTreeMap<ModPath, PathBuf>,
     /// For each file: the module it is, and its tokens.
     files: Vec<(PathBuf, ModPath, Vec<Token>)>,
+    /// The folder each loaded module (but the root) keeps its child modules in.
+    child_dirs: Vec<(PathBuf, ModPath)>,
 }
 
 impl Graph {
@@ -31,8 +33,10 @@ impl Graph {
         let mut tree = Tree {
             modules: BTreeMap::new(),
             files: Vec::new(),
+            child_dirs: Vec::new(),
         };
         self.load(&mut tree, root_file, Vec::new(), true)?;
+        self.adopt_macro_modules(&mut tree)?;
         for (file, module, tokens) in &tree.files {
             let targets = imports(tokens, module, &tree.modules);
             let edges = self.edges.entry(file.clone()).or_default();
@@ -65,6 +69,9 @@ impl Graph {
         } else {
             own_dir.join(&stem)
         };
+        if !is_root {
+            tree.child_dirs.push((child_dir.clone(), module.clone()));
+        }
         for decl in module_declarations(&tokens) {
             let mut path = module.clone();
             path.extend(decl.inline_parents.iter().cloned());
@@ -97,6 +104,45 @@ impl Graph {
         }
         tree.files.push((file.to_path_buf(), module, tokens));
         self.sources.insert(file.to_path_buf(), text);
+        Ok(())
+    }
+
+    /// Loads the files a macro declares as modules (`rules! { a, b }` expanding to
+    /// `mod a; mod b;`), which no `mod` item names: a `.rs` file (or a folder's
+    /// `mod.rs`) in the child folder of a loaded module, that nothing loaded yet, is
+    /// that module's child. Files directly beside the crate root are left out: there a
+    /// file may belong to another target (`main.rs` beside `lib.rs`).
+    fn adopt_macro_modules(&mut self, tree: &mut Tree) -> Result<()> {
+        let mut seen = 0;
+        while seen < tree.child_dirs.len() {
+            let (dir, parent) = tree.child_dirs[seen].clone();
+            seen += 1;
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut found: Vec<(PathBuf, String)> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter_map(|p| {
+                    let file = if p.is_dir() {
+                        p.join("mod.rs")
+                    } else {
+                        p.clone()
+                    };
+                    let name = p.file_stem()?.to_string_lossy().into_owned();
+                    let rust = file.extension().is_some_and(|e| e == "rs") && file.is_file();
+                    (rust && name != "mod" && !self.sources.contains_key(&file))
+                        .then_some((file, name))
+                })
+                .collect();
+            found.sort();
+            for (file, name) in found {
+                let mut module = parent.clone();
+                module.push(name);
+                if !tree.modules.contains_key(&module) {
+                    self.load(tree, &file, module, false)?;
+                }
+            }
+        }
         Ok(())
     }
 

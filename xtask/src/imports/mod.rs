@@ -310,6 +310,41 @@ mod tests {
     }
 
     #[test]
+    fn modules_a_macro_declares_are_read_from_their_parents_folder() {
+        let circles = circles_of(
+            "macro",
+            &[
+                ("lib.rs", "mod lint;\n"),
+                ("lint/mod.rs", "mod rules;\npub struct Finding;\n"),
+                (
+                    "lint/rules/mod.rs",
+                    "macro_rules! rules { ($($m:ident),*) => { $(pub mod $m;)* }; }\nrules! { a }\n",
+                ),
+                ("lint/rules/a.rs", "use crate::lint::Finding;\n"),
+                ("stray.rs", "use crate::lint::Finding;\n"),
+            ],
+        );
+        assert!(circles.is_empty(), "{circles:?}");
+        let dir = scratch_crate(
+            "macro2",
+            &[
+                ("lib.rs", "mod lint;\n"),
+                ("lint/mod.rs", "mod rules;\npub use rules::a::A;\n"),
+                ("lint/rules/mod.rs", "rules! { a }\n"),
+                ("lint/rules/a.rs", "use crate::lint::A;\npub struct A;\n"),
+                ("stray.rs", "use crate::lint::A;\n"),
+            ],
+        );
+        let report = analyze_crate(&dir, &dir).expect("reads the crate");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            report.files, 4,
+            "the macro's module is read, the stray root file not"
+        );
+        assert_eq!(report.circles.len(), 1, "{}", report.render());
+    }
+
+    #[test]
     fn the_largest_file_leaves_generated_files_out() {
         let dir = scratch_crate(
             "largest",
